@@ -1,0 +1,73 @@
+/** The engine's public types: what a caller asks for, and what it gets back. */
+
+export type SamplerName = 'euler' | 'euler-a' | 'ddim' | 'dpmpp-2m' | 'dpmpp-2m-karras' | 'lcm';
+
+/** An 8-bit RGB image, pixels interleaved row by row (width * height * 3 bytes). */
+export interface RgbImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export interface GenerateRequest {
+  prompt: string;
+  negativePrompt?: string;
+  /** Sampling steps (model default, e.g. 20). */
+  steps?: number;
+  /** Classifier-free guidance scale; <= 1 skips the unconditional pass (turbo / LCM models). */
+  guidance?: number;
+  sampler?: SamplerName;
+  width?: number;
+  height?: number;
+  /** Number of images; image k gets seed + k. Default 4. */
+  n?: number;
+  /** Seed of the first image; random when absent. */
+  seed?: number;
+  /** img2img: start from this image, noised to `strength` (0..1] of the schedule. */
+  init?: { image: RgbImage; strength: number };
+}
+
+/** A request with every default filled in: what was actually run, and what a PNG records. */
+export interface ResolvedRequest {
+  prompt: string;
+  negativePrompt: string;
+  steps: number;
+  guidance: number;
+  sampler: SamplerName;
+  width: number;
+  height: number;
+  n: number;
+  seed: number;
+  strength?: number;
+  model: string;
+}
+
+export interface GeneratedImage extends RgbImage {
+  seed: number;
+}
+
+export interface StepProgress {
+  /** 1-based step just finished. */
+  step: number;
+  total: number;
+  /** Cheap preview of the current denoised estimate (latent resolution, linear latent->RGB), one per image. */
+  previews: RgbImage[];
+  /** Full VAE decode of the estimate, only every `decodeEvery` steps when asked for. */
+  decoded?: RgbImage[];
+}
+
+export interface GenerateOptions {
+  onStep?: (progress: StepProgress) => void | Promise<void>;
+  /** Aborting cancels the job between steps; generate() then rejects with an AbortError. */
+  signal?: AbortSignal;
+  /** Also decode the estimate with the full VAE every N steps (0 = never). */
+  decodeEvery?: number;
+}
+
+export interface GenerateResult {
+  images: GeneratedImage[];
+  request: ResolvedRequest;
+  /** Things the caller should tell the user, e.g. that the prompt was truncated to 77 tokens. */
+  warnings: string[];
+  timings: { totalMs: number; stepMs: number[] };
+}
