@@ -1,0 +1,150 @@
+/**
+ * `npm run imagine -- "<prompt>" [options]`: the engine without Discord. Writes PNGs that carry
+ * their own parameters and prints each path with its seed.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import dotenv from 'dotenv';
+import { ConfigError, loadConfig } from '../config/config.ts';
+import { composeGrid } from '../diffusion/grid.ts';
+import { DiffusionPipeline } from '../diffusion/pipeline.ts';
+import { decodeImage, encodePng, formatParameters, parseParameters, readPngText } from '../diffusion/png.ts';
+import { RequestError } from '../diffusion/request-error.ts';
+import type { GenerateRequest, GenerateResult, SamplerName, StepProgress } from '../diffusion/types.ts';
+import { progressBar } from './progress-bar.ts';
+
+const USAGE = `usage: npm run imagine -- "<prompt>" [--negative TEXT] [--seed N] [--steps N] [--cfg X]
+         [--sampler euler|euler-a|ddim|dpmpp-2m|dpmpp-2m-karras|lcm] [--n N] [--size WxH]
+         [--init PATH --strength X] [--upscale PATH] [--out PATH]`;
+
+/** RequestError fields -> the flag a CLI user typed. */
+const FLAG: Record<string, string> = {
+  prompt: 'prompt',
+  'negative prompt': '--negative',
+  steps: '--steps',
+  guidance: '--cfg',
+  sampler: '--sampler',
+  n: '--n',
+  seed: '--seed',
+  size: '--size',
+  strength: '--strength',
+  init: '--init',
+};
+
+class UsageError extends Error {}
+
+/** Numbers stay strings when malformed, so the validator can quote what was typed. */
+function num(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  return v.trim() !== '' && Number.isFinite(x) ? x : (v as unknown as number);
+}
+
+function parseSize(v: string | undefined): { width?: number; height?: number } {
+  if (v === undefined) return {};
+  const m = /^(\d+)x(\d+)$/i.exec(v.trim());
+  if (!m) throw new UsageError(`--size must look like WIDTHxHEIGHT, e.g. 128x128, got "${v}"`);
+  return { width: Number(m[1]), height: Number(m[2]) };
+}
+
+async function main(argv: string[]): Promise<number> {
+  dotenv.config({ quiet: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      negative: { type: 'string' },
+      seed: { type: 'string' },
+      steps: { type: 'string' },
+      cfg: { type: 'string' },
+      sampler: { type: 'string' },
+      n: { type: 'string' },
+      size: { type: 'string' },
+      strength: { type: 'string' },
+      init: { type: 'string' },
+      upscale: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const config = loadConfig();
+  let prompt = positionals.join(' ');
+  let seed = num(values.seed);
+  let negative = values.negative;
+  if (values.upscale && !prompt) {
+    // An image made by this project says how it was made: upscale it with the same prompt and seed.
+    const params = parseParameters(readPngText(readFileSync(values.upscale)).parameters ?? '');
+    prompt = params.prompt ?? '';
+    negative ??= params.negativePrompt;
+    seed ??= params.seed;
+  }
+  const request: GenerateRequest = {
+    prompt,
+    negativePrompt: negative,
+    seed,
+    steps: num(values.steps),
+    guidance: num(values.cfg),
+    sampler: values.sampler as SamplerName | undefined,
+    n: num(values.n),
+    ...parseSize(values.size),
+  };
+  if (values.strength !== undefined && !values.init) throw new UsageError('--strength needs --init PATH (the image to start from)');
+  const pipeline = await DiffusionPipeline.load(config.model.dir, {
+    provider: config.model.provider,
+    threads: config.model.threads,
+    maxBatch: config.model.maxBatch,
+  });
+  const bar = progressBar(process.stderr);
+  const onStep = (p: StepProgress) => bar.update(p.step, p.total);
+  let result: GenerateResult;
+  if (values.upscale) {
+    const image = await decodeImage(values.upscale);
+    result = await pipeline.upscale(image, { ...request, strength: num(values.strength) }, { onStep });
+  } else if (values.init) {
+    const image = await decodeImage(values.init);
+    result = await pipeline.generate({ ...request, init: { image, strength: num(values.strength) ?? 0.6 } }, { onStep });
+  } else {
+    result = await pipeline.generate(request, { onStep });
+  }
+  bar.done(`${(result.timings.totalMs / 1000).toFixed(1)}s`);
+  for (const w of result.warnings) console.error(`warning: ${w}`);
+  await writeImages(result, values.out);
+  return 0;
+}
+
+async function writeImages(result: GenerateResult, out: string | undefined): Promise<void> {
+  const req = result.request;
+  const target = out ?? path.join('out', `imagine-${req.seed}.png`);
+  mkdirSync(path.dirname(path.resolve(target)), { recursive: true });
+  const ext = path.extname(target) || '.png';
+  const base = target.slice(0, target.length - path.extname(target).length);
+  const files: Array<[string, number | string]> = [];
+  for (const [k, img] of result.images.entries()) {
+    const file = result.images.length === 1 ? `${base}${ext}` : `${base}-${k + 1}${ext}`;
+    const png = await encodePng(img, { parameters: formatParameters(req, img.seed, img.width, img.height) });
+    writeFileSync(file, png);
+    files.push([file, img.seed]);
+  }
+  if (result.images.length > 1) {
+    const file = `${base}-grid${ext}`;
+    writeFileSync(file, await encodePng(composeGrid(result.images), { parameters: formatParameters(req, req.seed) }));
+    files.push([file, `${req.seed}..${req.seed + result.images.length - 1}`]);
+  }
+  for (const [file, seed] of files) console.log(`${file}  seed ${seed}`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof RequestError) console.error(`error: ${FLAG[err.field] ?? err.field}: ${err.message}`);
+    else if (err instanceof UsageError || err instanceof ConfigError) console.error(`error: ${err.message}`);
+    else if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(`error: ${err.message}\n${USAGE}`);
+    else console.error(`error: ${(err as Error).message ?? err}`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,100 @@
+/**
+ * Configuration, parsed once from the environment (and `.env` via dotenv) into a typed, frozen
+ * object. Every missing or malformed value is reported at once, naming the variable and what is
+ * allowed. Nothing else in the project reads process.env.
+ */
+import path from 'node:path';
+
+export interface Config {
+  discord: {
+    /** Bot token; empty when only the CLI is used. Never logged. */
+    token: string;
+    clientId: string;
+    devGuildId?: string;
+    /** REST base, e.g. https://discord.com/api (discord.js appends /v10). */
+    apiUrl?: string;
+  };
+  databaseUrl: string;
+  imageDir: string;
+  model: { dir: string; provider: 'cpu' | 'cuda'; threads: number; maxBatch: number };
+  queue: { previewIntervalMs: number; maxQueuePerGuild: number; maxJobsPerUser: number; slots: number };
+  quota: { defaultDaily: number; resetHourUtc: number };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}\nSee .env.example for every variable.`);
+  }
+}
+
+export const DEFAULT_MODEL_DIR = 'models/tiny-shapes';
+
+const SNOWFLAKE = /^\d{17,20}$/;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env, { requireDiscord = false } = {}): Config {
+  const problems: string[] = [];
+  const str = (name: string, fallback = ''): string => (env[name] ?? '').trim() || fallback;
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = str(name);
+    if (!raw) return fallback;
+    const v = Number(raw);
+    if (!Number.isInteger(v) || v < min || v > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return v;
+  };
+  const snowflake = (name: string, required: boolean): string | undefined => {
+    const raw = str(name);
+    if (!raw) {
+      if (required) problems.push(`${name} is not set: the application id from the Discord developer portal`);
+      return undefined;
+    }
+    if (!SNOWFLAKE.test(raw)) problems.push(`${name} must be a Discord id (17 to 20 digits), got "${raw}"`);
+    return raw;
+  };
+
+  const token = str('DISCORD_TOKEN');
+  if (requireDiscord && !token) problems.push('DISCORD_TOKEN is not set: the bot token from the Discord developer portal (Bot > Reset Token)');
+  const clientId = snowflake('DISCORD_CLIENT_ID', requireDiscord) ?? '';
+  const devGuildId = snowflake('DEV_GUILD_ID', false);
+  const apiUrl = str('DISCORD_API_URL') || undefined;
+  if (apiUrl && !/^https?:\/\/[^/\s]+/.test(apiUrl)) problems.push(`DISCORD_API_URL must be an http(s) URL, got "${apiUrl}"`);
+
+  const databaseUrl = str('DATABASE_URL', 'file:./data/bot.db');
+  if (!/^(file:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    problems.push(`DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL), got "${databaseUrl.replace(/\/\/[^@]*@/, '//***@')}"`);
+  }
+  const provider = str('ORT_PROVIDER', 'cpu');
+  if (provider !== 'cpu' && provider !== 'cuda') problems.push(`ORT_PROVIDER must be cpu or cuda, got "${provider}"`);
+
+  const config: Config = {
+    discord: { token, clientId, devGuildId, apiUrl },
+    databaseUrl,
+    imageDir: path.resolve(str('IMAGE_DIR', 'data/images')),
+    model: {
+      dir: path.resolve(str('MODEL_DIR', DEFAULT_MODEL_DIR)),
+      provider: provider === 'cuda' ? 'cuda' : 'cpu',
+      threads: int('ORT_THREADS', 0, 0, 256),
+      maxBatch: int('UNET_MAX_BATCH', 8, 1, 64),
+    },
+    queue: {
+      previewIntervalMs: int('PREVIEW_INTERVAL_MS', 2000, 250, 60_000),
+      maxQueuePerGuild: int('MAX_QUEUE_PER_GUILD', 20, 1, 1000),
+      maxJobsPerUser: int('MAX_JOBS_PER_USER', 3, 1, 100),
+      slots: int('INFERENCE_SLOTS', 1, 1, 16),
+    },
+    quota: {
+      defaultDaily: int('DEFAULT_DAILY_QUOTA', 40, 0, 1_000_000),
+      resetHourUtc: int('QUOTA_RESET_HOUR_UTC', 0, 0, 23),
+    },
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(o: T): T {
+  for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
+  return Object.freeze(o);
+}
