@@ -34,15 +34,19 @@ class ResBlock(nn.Module):
 
 
 class AutoEncoder(nn.Module):
-    def __init__(self, ch=96, latent=4, factor=8):
+    def __init__(self, ch=96, latent=4, factor=8, full=8):
         super().__init__()
         self.factor = factor
+        # Pixel-unshuffle is lossless, so the encoder works at 1/8 resolution from the start; the
+        # decoder ends with a thin layer at full resolution that keeps edges sharp. Everything
+        # else runs at 1/8 resolution, which is what makes the autoencoder cheap to train.
         self.enc_in = nn.Conv2d(3 * factor * factor, ch, 1)
         self.enc = nn.ModuleList([ResBlock(ch, ch), ResBlock(ch, ch)])
         self.enc_out = nn.Sequential(group_norm(ch), nn.SiLU(), nn.Conv2d(ch, latent, 3, padding=1))
         self.dec_in = nn.Conv2d(latent, ch, 3, padding=1)
         self.dec = nn.ModuleList([ResBlock(ch, ch), ResBlock(ch, ch), ResBlock(ch, ch)])
-        self.dec_out = nn.Sequential(group_norm(ch), nn.SiLU(), nn.Conv2d(ch, 3 * factor * factor, 1))
+        self.dec_out = nn.Sequential(group_norm(ch), nn.SiLU(), nn.Conv2d(ch, full * factor * factor, 1))
+        self.dec_full = nn.Sequential(nn.SiLU(), nn.Conv2d(full, full, 3, padding=1), nn.SiLU(), nn.Conv2d(full, 3, 3, padding=1))
 
     def encode(self, x):
         h = self.enc_in(F.pixel_unshuffle(x, self.factor))
@@ -54,7 +58,7 @@ class AutoEncoder(nn.Module):
         h = self.dec_in(z)
         for b in self.dec:
             h = b(h)
-        return F.pixel_shuffle(self.dec_out(h), self.factor)
+        return self.dec_full(F.pixel_shuffle(self.dec_out(h), self.factor))
 
 
 class Attention(nn.Module):

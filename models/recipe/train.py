@@ -421,7 +421,7 @@ def main():
     p.add_argument("--out", default="models/tiny-shapes")
     p.add_argument("--work", default=None, help="checkpoints and caches (default: models/.work/<name>)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--ae-steps", type=int, default=1200)
+    p.add_argument("--ae-steps", type=int, default=2000)
     p.add_argument("--ae-batch", type=int, default=32)
     p.add_argument("--data", type=int, default=48000, help="scenes rendered and encoded for UNet training")
     p.add_argument("--unet-steps", type=int, default=3200)

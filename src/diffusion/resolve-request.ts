@@ -73,6 +73,10 @@ export function resolveRequest(r: GenerateRequest, model: ModelView): ResolvedRe
     if (typeof strength !== 'number' || !(strength > 0 && strength <= 1)) {
       throw new RequestError('strength', `strength must be a number above 0 and at most 1, got ${show(strength)}`);
     }
+    if (Math.floor(steps * strength) < 1) {
+      // diffusers' get_timesteps would run no step at all: say so instead of returning the input.
+      throw new RequestError('strength', `strength ${strength} with ${steps} steps runs no step; use at least ${(1 / steps).toFixed(3)} or more steps`);
+    }
   }
   return { prompt, negativePrompt, steps, guidance, sampler, width, height, n, seed, strength, model: model.name };
 }

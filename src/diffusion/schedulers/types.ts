@@ -38,6 +38,8 @@ export interface StepResult {
 export interface Scheduler {
   /** Model timesteps for each step, in sampling order (may be fractional for sigma-interpolating samplers). */
   readonly timesteps: readonly number[];
+  /** Sigma-space schedulers only: the noise level (x = x0 + sigma·eps) of each step, plus the final one. */
+  readonly sigmas?: readonly number[];
   /** Standard deviation of the initial noise (pure noise is multiplied by this). */
   readonly initNoiseSigma: number;
   /** Scale the sample before it is given to the model at step `i` (e.g. / sqrt(sigma^2 + 1) for Euler). */

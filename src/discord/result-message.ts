@@ -1,0 +1,65 @@
+/** The text and components of job messages: what people read under the picture. */
+import { ButtonStyle, ComponentType, escapeMarkdown, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
+import type { JobResult } from '../services/job-observer.ts';
+import { rerollId, upscaleId, varyId } from './custom-ids.ts';
+
+/** Added to every single-image result: a reaction starts that job, like the buttons. */
+export const SINGLE_IMAGE_REACTIONS = ['🔍', '🔀', '🔁'] as const;
+export const REACTION_ACTIONS: Record<string, 'upscale' | 'vary' | 'reroll'> = { '🔍': 'upscale', '🔀': 'vary', '🔁': 'reroll' };
+
+const SAMPLER_LABEL: Record<string, string> = {
+  euler: 'Euler',
+  'euler-a': 'Euler a',
+  ddim: 'DDIM',
+  'dpmpp-2m': 'DPM++ 2M',
+  'dpmpp-2m-karras': 'DPM++ 2M Karras',
+  lcm: 'LCM',
+};
+
+/** Prompt text as Discord shows it: markdown escaped, and short enough for a 2000-character message. */
+export function quotePrompt(prompt: string, max = 500): string {
+  const p = prompt.length > max ? `${prompt.slice(0, max)}…` : prompt;
+  return escapeMarkdown(p);
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const m = Math.floor(ms / 60_000);
+  return `${m} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+export function queuedText(position: number, etaMs: number | undefined): string {
+  const eta = etaMs === undefined ? '' : `, about ${formatDuration(etaMs)} to go`;
+  return position <= 0 ? 'Starting…' : `Queued: position ${position}${eta}.`;
+}
+
+export function resultText(r: JobResult): string {
+  const j = r.job;
+  const kind = j.kind === 'imagine' ? '' : ` (${j.kind}${j.parentJobId ? ` of job ${j.parentJobId}${j.parentImageIndex != null ? ` image ${j.parentImageIndex + 1}` : ''}` : ''})`;
+  const seeds = r.seeds.length === 1 ? `seed ${r.seeds[0]}` : `seeds ${r.seeds[0]}–${r.seeds[r.seeds.length - 1]}`;
+  const lines = [
+    `**${quotePrompt(j.prompt)}**${kind}`,
+    j.negativePrompt ? `without: ${quotePrompt(j.negativePrompt, 200)}` : '',
+    `Job ${j.id} · ${seeds} · ${j.steps} steps · ${SAMPLER_LABEL[j.sampler] ?? j.sampler} · CFG ${j.guidance} · ${j.width}x${j.height} · ${formatDuration(r.durationMs)}`,
+    ...r.warnings.map((w) => `⚠️ ${w}`),
+  ];
+  return lines.filter(Boolean).join('\n');
+}
+
+function button(customId: string, label: string, style: ButtonStyle.Primary | ButtonStyle.Secondary = ButtonStyle.Secondary): APIButtonComponent {
+  return { type: ComponentType.Button, custom_id: customId, label, style };
+}
+
+/** U1-U4 / V1-V4 / reroll under a grid; Upscale / Vary / Reroll under a single image. */
+export function resultComponents(jobId: number, images: number): APIActionRowComponent<APIButtonComponent>[] {
+  const row = (components: APIButtonComponent[]) => ({ type: ComponentType.ActionRow as const, components });
+  if (images === 1) {
+    return [row([button(upscaleId(jobId, 0), '🔍 Upscale'), button(varyId(jobId, 0), '🔀 Vary'), button(rerollId(jobId), '🔁 Reroll')])];
+  }
+  const idx = Array.from({ length: images }, (_, k) => k);
+  return [
+    row(idx.map((k) => button(upscaleId(jobId, k), `U${k + 1}`))),
+    row(idx.map((k) => button(varyId(jobId, k), `V${k + 1}`))),
+    row([button(rerollId(jobId), '🔁 Reroll', ButtonStyle.Primary)]),
+  ];
+}

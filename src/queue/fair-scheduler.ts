@@ -1,0 +1,427 @@
+/**
+ * The job queue behind `/imagine`: shares the host's inference slot(s) fairly between guilds, and
+ * each guild's turns fairly between its members, and tells the bot where every job stands.
+ * It knows jobs and slots only: no Discord, database or diffusion here.
+ *
+ * Fairness, in one rule applied twice (guilds for slots, then users within the guild): the next
+ * free slot goes to whoever has work waiting and the fewest jobs running, then to whoever was
+ * served longest ago, newcomers first (see RoundRobin). So with guild A holding ten jobs and
+ * guild B submitting one, B's job runs right after A's current one; a member with ten jobs does
+ * not hold up a member with one; one user's own jobs keep their order; and with several slots a
+ * guild gets a second slot only while no other unpaused guild is waiting with fewer slots held
+ * (a lone guild may use them all).
+ */
+import PQueue from 'p-queue';
+import { DurationAverage } from './duration-average.ts';
+import { type Eta, projectEtas } from './eta.ts';
+import { FairOrder, type PredictedOrder } from './fair-order.ts';
+import { JobCancelledError, QueueClosedError, QueueFullError, UserLimitError } from './queue-errors.ts';
+import type {
+  CancelResult,
+  DurationEstimate,
+  FairSchedulerOptions,
+  JobInfo,
+  JobRequest,
+  JobTicket,
+  QueueSnapshot,
+  WaitingJobInfo,
+} from './scheduler-types.ts';
+
+interface Job {
+  readonly id: string;
+  readonly guildId: string;
+  readonly userId: string;
+  readonly submittedAt: number;
+  readonly run: (signal: AbortSignal) => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  /** Set when the job takes a slot. */
+  controller?: AbortController;
+  startedAt?: number;
+}
+
+/**
+ * @example
+ * ```
+ * const queue = new FairScheduler({ slots: 1 });
+ * const { position, done } = queue.submit({
+ *   id: interaction.id, guildId, userId,
+ *   run: (signal) => pipeline.generate(request, { signal }),
+ * });
+ * queue.onChange(() => updatePositionMessages(queue.snapshot()));
+ * const image = await done;
+ * ```
+ */
+export class FairScheduler {
+  readonly #slots: number;
+  readonly #maxQueuePerGuild: number;
+  readonly #maxJobsPerUser: number;
+  readonly #now: () => number;
+  readonly #onListenerError: (error: unknown) => void;
+  readonly #durations: DurationAverage;
+
+  readonly #order = new FairOrder<Job>();
+  /** Every job waiting or running, by id. */
+  readonly #jobs = new Map<string, Job>();
+  /** Jobs holding slots, in start order (Map keeps insertion order). */
+  readonly #running = new Map<string, Job>();
+  /** Jobs waiting or running per user. */
+  readonly #perUser = new Map<string, number>();
+  /**
+   * Each guild's own p-queue runs the jobs granted to that guild. It never holds jobs back: the
+   * fair choice of what starts needs one view across all guilds, which FairOrder has and a
+   * per-guild p-queue cannot, so a job reaches its guild's p-queue only once it has a slot.
+   */
+  readonly #runners = new Map<string, PQueue>();
+  readonly #listeners = new Set<(snapshot: QueueSnapshot) => void>();
+  #idleWaiters: Array<() => void> = [];
+  #snapshot: QueueSnapshot | undefined;
+  #prediction: PredictedOrder<Job> | undefined;
+  #notifyScheduled = false;
+  #dispatching = false;
+  #closed = false;
+
+  constructor(options: FairSchedulerOptions = {}) {
+    const {
+      slots = 1,
+      maxQueuePerGuild = 20,
+      maxJobsPerUser = 3,
+      initialJobMs = 30_000,
+      durationWindow = 10,
+      now = Date.now,
+      onListenerError = console.error,
+    } = options;
+    if (!(Number.isInteger(slots) && slots >= 1)) {
+      throw new TypeError(`Expected \`slots\` to be an integer from 1 and up, got \`${slots}\` (${typeof slots})`);
+    }
+    for (const [name, value] of [
+      ['maxQueuePerGuild', maxQueuePerGuild],
+      ['maxJobsPerUser', maxJobsPerUser],
+    ] as const) {
+      if (!((Number.isInteger(value) && value >= 1) || value === Number.POSITIVE_INFINITY)) {
+        throw new TypeError(
+          `Expected \`${name}\` to be an integer from 1 and up, or Infinity, got \`${value}\` (${typeof value})`,
+        );
+      }
+    }
+    if (!(Number.isFinite(initialJobMs) && initialJobMs >= 0)) {
+      throw new TypeError(
+        `Expected \`initialJobMs\` to be a finite number >= 0, got \`${initialJobMs}\` (${typeof initialJobMs})`,
+      );
+    }
+    if (!(Number.isInteger(durationWindow) && durationWindow >= 1)) {
+      throw new TypeError(
+        `Expected \`durationWindow\` to be an integer from 1 and up, got \`${durationWindow}\` (${typeof durationWindow})`,
+      );
+    }
+    if (typeof now !== 'function') throw new TypeError(`Expected \`now\` to be a function, got ${typeof now}`);
+    if (typeof onListenerError !== 'function') {
+      throw new TypeError(`Expected \`onListenerError\` to be a function, got ${typeof onListenerError}`);
+    }
+    this.#slots = slots;
+    this.#maxQueuePerGuild = maxQueuePerGuild;
+    this.#maxJobsPerUser = maxJobsPerUser;
+    this.#now = now;
+    this.#onListenerError = onListenerError;
+    this.#durations = new DurationAverage(durationWindow, initialJobMs);
+  }
+
+  get slots(): number {
+    return this.#slots;
+  }
+
+  /** Jobs waiting, paused guilds' included. */
+  get size(): number {
+    return this.#order.size;
+  }
+
+  /** Jobs holding slots (a cancelled job holds its slot until its `run` settles). */
+  get running(): number {
+    return this.#running.size;
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Milliseconds: the moving average of recent successful runs, or `initialJobMs` before any. */
+  get averageJobMs(): number {
+    return this.#durations.value;
+  }
+
+  /** Jobs `userId` has waiting or running, across all guilds (what `maxJobsPerUser` limits). */
+  pending(userId: string): number {
+    return this.#perUser.get(userId) ?? 0;
+  }
+
+  /**
+   * Queues a job, or throws without queueing anything: QueueClosedError after `close()`,
+   * UserLimitError, QueueFullError (each with the limit and the current count); TypeError for a
+   * malformed request and Error for an id already waiting or running (both are bugs, not refusals). A paused guild
+   * still accepts jobs, so members can line up while moderators look into something; they just
+   * do not start until `resume()`.
+   */
+  submit<T>(request: JobRequest<T>): JobTicket<T> {
+    const { id, guildId, userId, run } = request;
+    for (const [name, value] of [
+      ['id', id],
+      ['guildId', guildId],
+      ['userId', userId],
+    ] as const) {
+      if (typeof value !== 'string' || value === '') {
+        throw new TypeError(`Expected \`${name}\` to be a non-empty string, got \`${String(value)}\` (${typeof value})`);
+      }
+    }
+    if (typeof run !== 'function') throw new TypeError(`Expected \`run\` to be a function, got ${typeof run}`);
+    if (this.#closed) throw new QueueClosedError();
+    if (this.#jobs.has(id)) throw new Error(`Job ${id} is already waiting or running`);
+    const userCount = this.pending(userId);
+    if (userCount >= this.#maxJobsPerUser) throw new UserLimitError(userId, this.#maxJobsPerUser, userCount);
+    const guildCount = this.#order.waiting(guildId);
+    if (guildCount >= this.#maxQueuePerGuild) throw new QueueFullError(guildId, this.#maxQueuePerGuild, guildCount);
+
+    let resolve!: (value: unknown) => void;
+    let reject!: (error: unknown) => void;
+    const done = new Promise<T>((res, rej) => {
+      resolve = res as (value: unknown) => void;
+      reject = rej;
+    });
+    const job: Job = { id, guildId, userId, submittedAt: this.#now(), run, resolve, reject };
+    this.#jobs.set(id, job);
+    this.#perUser.set(userId, userCount + 1);
+    this.#order.push(job);
+    this.#changed();
+    this.#dispatch();
+    return { id, position: this.#positionOf(job), done };
+  }
+
+  /**
+   * A waiting job leaves the queue at once and its `done` rejects with JobCancelledError
+   * ('dequeued'). A running job has its signal aborted ('aborted'); it keeps its slot until its
+   * `run` settles, then `done` rejects with JobCancelledError whatever `run` returned.
+   */
+  cancel(id: string): CancelResult {
+    const job = this.#jobs.get(id);
+    if (!job) return 'unknown';
+    if (job.controller) {
+      if (!job.controller.signal.aborted) {
+        job.controller.abort(new JobCancelledError(id));
+        this.#changed();
+      }
+      return 'aborted';
+    }
+    this.#order.remove(job);
+    this.#forget(job);
+    job.reject(new JobCancelledError(id));
+    this.#changed();
+    this.#wakeIdleWaiters();
+    return 'dequeued';
+  }
+
+  /** A moderator holds the guild's queue: its running jobs finish, none of its jobs start. */
+  pause(guildId: string): void {
+    if (this.#order.isPaused(guildId)) return;
+    this.#order.pause(guildId);
+    this.#changed();
+  }
+
+  resume(guildId: string): void {
+    if (!this.#order.isPaused(guildId)) return;
+    this.#order.resume(guildId);
+    this.#changed();
+    this.#dispatch();
+  }
+
+  isPaused(guildId: string): boolean {
+    return this.#order.isPaused(guildId);
+  }
+
+  /** Running jobs and the predicted start order; the same object until something changes. */
+  snapshot(): QueueSnapshot {
+    if (this.#snapshot) return this.#snapshot;
+    const { order, held } = this.#predicted();
+    this.#snapshot = {
+      running: [...this.#running.values()].map((job) => ({
+        ...info(job),
+        startedAt: job.startedAt!,
+        cancelled: job.controller!.signal.aborted,
+      })),
+      waiting: [
+        ...order.map((job, index) => ({ ...info(job), position: index + 1 })),
+        ...held.map((job) => ({ ...info(job), position: null })),
+      ],
+      pausedGuilds: this.#order.pausedGuilds,
+    };
+    return this.#snapshot;
+  }
+
+  /** The guild's waiting jobs with their global positions, in start order. */
+  positions(guildId: string): WaitingJobInfo[] {
+    return this.snapshot().waiting.filter((job) => job.guildId === guildId);
+  }
+
+  /**
+   * When the job should start and finish, from `estimate` (default: `averageJobMs`) and the
+   * predicted order: each waiting job takes the slot that frees first. Undefined when the job is
+   * unknown, or waits in a paused guild (no start can be predicted).
+   */
+  eta(id: string, estimate: DurationEstimate = this.averageJobMs): Eta | undefined {
+    const job = this.#jobs.get(id);
+    if (!job) return undefined;
+    const durationOf = (of: Job): number => {
+      const ms = typeof estimate === 'function' ? estimate(info(of)) : estimate;
+      if (!(Number.isFinite(ms) && ms >= 0)) {
+        throw new TypeError(`Expected the estimate for job ${of.id} to be a finite number >= 0, got \`${ms}\``);
+      }
+      return ms;
+    };
+    const now = this.#now();
+    const remaining = (of: Job): number => Math.max(0, durationOf(of) - (now - of.startedAt!));
+    if (job.startedAt !== undefined) return { startsInMs: 0, finishesInMs: remaining(job) };
+    const { order } = this.#predicted();
+    const index = order.indexOf(job);
+    if (index === -1) return undefined;
+    const slotFreeInMs = [...this.#running.values()].map(remaining);
+    while (slotFreeInMs.length < this.#slots) slotFreeInMs.push(0);
+    return projectEtas(slotFreeInMs, order.slice(0, index + 1).map(durationOf))[index];
+  }
+
+  /**
+   * Calls `listener` with a fresh snapshot after anything changes: submit, start, finish, cancel,
+   * pause, resume. Changes made together (a job finishing and the next starting) make one call,
+   * on a microtask. Returns the function that unsubscribes.
+   */
+  onChange(listener: (snapshot: QueueSnapshot) => void): () => void {
+    if (typeof listener !== 'function') throw new TypeError(`Expected \`listener\` to be a function, got ${typeof listener}`);
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /**
+   * Resolves once nothing waits and nothing runs. Jobs held by a paused guild count as waiting,
+   * so this waits for them too.
+   */
+  idle(): Promise<void> {
+    if (this.#jobs.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /**
+   * Stops accepting jobs (submit throws QueueClosedError) and resolves when the queue is idle.
+   * By default what was accepted still runs (paused guilds' jobs wait for `resume`); with
+   * `cancel: true` every job is cancelled as by `cancel()`, for shutting down.
+   */
+  close(options: { readonly cancel?: boolean } = {}): Promise<void> {
+    this.#closed = true;
+    if (options.cancel) {
+      // Waiting jobs first: aborting a running one could otherwise hand its slot to one of them.
+      const jobs = [...this.#jobs.values()];
+      for (const job of jobs) if (!job.controller) this.cancel(job.id);
+      for (const job of jobs) if (job.controller) this.cancel(job.id);
+    }
+    return this.idle();
+  }
+
+  #dispatch(): void {
+    // `run` may call back into the scheduler (submit, cancel); the loop below picks that up.
+    if (this.#dispatching) return;
+    this.#dispatching = true;
+    try {
+      while (this.#running.size < this.#slots) {
+        const job = this.#order.next();
+        if (!job) break;
+        this.#start(job);
+      }
+    } finally {
+      this.#dispatching = false;
+    }
+  }
+
+  #start(job: Job): void {
+    this.#order.start(job);
+    const controller = new AbortController();
+    job.controller = controller;
+    job.startedAt = this.#now();
+    this.#running.set(job.id, job);
+    this.#changed();
+    let runner = this.#runners.get(job.guildId);
+    if (!runner) this.#runners.set(job.guildId, (runner = new PQueue({ concurrency: this.#slots })));
+    // No signal is given to p-queue: it would reject at abort time and free its place while the
+    // job may still be using the GPU. The slot is released only when `run` itself settles.
+    runner.add(() => job.run(controller.signal)).then(
+      (value) => this.#settle(job, true, value),
+      (error: unknown) => this.#settle(job, false, error),
+    );
+  }
+
+  #settle(job: Job, ok: boolean, outcome: unknown): void {
+    const cancelled = job.controller!.signal.aborted;
+    try {
+      // Failed and cancelled runs say little about how long a job takes.
+      if (ok && !cancelled) this.#durations.record(Math.max(0, this.#now() - job.startedAt!));
+    } finally {
+      this.#running.delete(job.id);
+      this.#order.finish(job);
+      this.#forget(job);
+      if (!this.#order.busy(job.guildId)) this.#runners.delete(job.guildId);
+      this.#changed();
+      // The slot passes on before `done` settles: whoever awaits `done` already sees the next job running.
+      this.#dispatch();
+      if (cancelled) job.reject(job.controller!.signal.reason);
+      else if (ok) job.resolve(outcome);
+      else job.reject(outcome);
+      this.#wakeIdleWaiters();
+    }
+  }
+
+  /** Drops a job that is leaving (finished or dequeued) from the id and per-user counts. */
+  #forget(job: Job): void {
+    this.#jobs.delete(job.id);
+    const count = (this.#perUser.get(job.userId) ?? 1) - 1;
+    if (count === 0) this.#perUser.delete(job.userId);
+    else this.#perUser.set(job.userId, count);
+  }
+
+  #predicted(): PredictedOrder<Job> {
+    this.#prediction ??= this.#order.predict([...this.#running.values()], this.#slots);
+    return this.#prediction;
+  }
+
+  #positionOf(job: Job): number | null {
+    if (job.controller) return 0;
+    const index = this.#predicted().order.indexOf(job);
+    return index === -1 ? null : index + 1;
+  }
+
+  #changed(): void {
+    this.#prediction = undefined;
+    this.#snapshot = undefined;
+    if (this.#listeners.size === 0 || this.#notifyScheduled) return;
+    this.#notifyScheduled = true;
+    queueMicrotask(() => {
+      this.#notifyScheduled = false;
+      const snapshot = this.snapshot();
+      for (const listener of [...this.#listeners]) {
+        try {
+          listener(snapshot);
+        } catch (error) {
+          this.#onListenerError(error);
+        }
+      }
+    });
+  }
+
+  #wakeIdleWaiters(): void {
+    if (this.#jobs.size > 0) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+function info(job: Job): JobInfo {
+  return { id: job.id, guildId: job.guildId, userId: job.userId, submittedAt: job.submittedAt };
+}

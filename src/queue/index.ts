@@ -1,0 +1,21 @@
+/** The job queue's public surface: the scheduler, its types and its errors. */
+export { FairScheduler } from './fair-scheduler.ts';
+export type {
+  CancelResult,
+  DurationEstimate,
+  FairSchedulerOptions,
+  JobInfo,
+  JobRequest,
+  JobTicket,
+  QueueSnapshot,
+  RunningJobInfo,
+  WaitingJobInfo,
+} from './scheduler-types.ts';
+export type { Eta } from './eta.ts';
+export {
+  JobCancelledError,
+  JobRefusedError,
+  QueueClosedError,
+  QueueFullError,
+  UserLimitError,
+} from './queue-errors.ts';

@@ -1,0 +1,106 @@
+/**
+ * Midjourney-style inline parameters in a prompt (`a cat --ar 3:2 --seed 7 --no text`), parsed as
+ * a pure function. Slash-command options win over inline values.
+ */
+import type { SamplerName } from '../diffusion/types.ts';
+import { UserError } from './user-error.ts';
+
+export interface ImagineOptions {
+  prompt: string;
+  negative?: string;
+  seed?: number;
+  steps?: number;
+  guidance?: number;
+  sampler?: SamplerName;
+  count?: number;
+  /** Aspect ratio as [width, height], e.g. [3, 2]. */
+  aspect?: [number, number];
+}
+
+const SAMPLER_ALIASES: Record<string, SamplerName> = {
+  euler: 'euler',
+  'euler-a': 'euler-a',
+  euler_a: 'euler-a',
+  eulera: 'euler-a',
+  'euler-ancestral': 'euler-a',
+  ddim: 'ddim',
+  'dpmpp-2m': 'dpmpp-2m',
+  'dpm++2m': 'dpmpp-2m',
+  'dpmpp-2m-karras': 'dpmpp-2m-karras',
+  'dpm++2m-karras': 'dpmpp-2m-karras',
+  lcm: 'lcm',
+};
+
+export const INLINE_FLAGS = ['--ar', '--aspect', '--seed', '--no', '--steps', '--cfg', '--sampler'] as const;
+
+function wholeNumber(flag: string, raw: string): number {
+  if (!/^\d+$/.test(raw)) throw new UserError(`option.${flag.slice(2)}`, `\`${flag}\` needs a whole number, got "${raw}"`);
+  return Number(raw);
+}
+
+export function parseAspect(raw: string, label = '--ar'): [number, number] {
+  const m = /^(\d{1,2}):(\d{1,2})$/.exec(raw.trim());
+  const w = m ? Number(m[1]) : 0;
+  const h = m ? Number(m[2]) : 0;
+  if (!m || w < 1 || h < 1 || Math.max(w / h, h / w) > 4) {
+    throw new UserError('option.aspect', `\`${label}\` must be a ratio like 3:2 or 9:16, at most 4:1 either way; got "${raw}"`);
+  }
+  return [w, h];
+}
+
+export function parseSampler(raw: string): SamplerName {
+  const s = SAMPLER_ALIASES[raw.trim().toLowerCase()];
+  if (!s) {
+    throw new UserError('option.sampler', `unknown sampler "${raw}"; use one of ${[...new Set(Object.values(SAMPLER_ALIASES))].join(', ')}`);
+  }
+  return s;
+}
+
+/** Split `--flag value` pairs off the end of the prompt text. Unknown flags are refused, not ignored. */
+export function parseInlineOptions(text: string): ImagineOptions {
+  const parts = text.split(/(?:^|\s)(--[a-z]+)(?=\s|$)/i);
+  const prompt = parts[0].trim();
+  const out: ImagineOptions = { prompt };
+  for (let i = 1; i < parts.length; i += 2) {
+    const flag = parts[i].toLowerCase();
+    const value = (parts[i + 1] ?? '').trim();
+    if (!(INLINE_FLAGS as readonly string[]).includes(flag)) {
+      throw new UserError('option.unknown', `unknown parameter \`${parts[i]}\`; inline parameters are ${INLINE_FLAGS.join(', ')}`);
+    }
+    if (!value) throw new UserError(`option.${flag.slice(2)}`, `\`${flag}\` needs a value`);
+    switch (flag) {
+      case '--ar':
+      case '--aspect':
+        out.aspect = parseAspect(value, flag);
+        break;
+      case '--seed':
+        out.seed = wholeNumber(flag, value);
+        break;
+      case '--steps':
+        out.steps = wholeNumber(flag, value);
+        break;
+      case '--cfg': {
+        const g = Number(value);
+        if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(g)) throw new UserError('option.cfg', `\`--cfg\` needs a number, got "${value}"`);
+        out.guidance = g;
+        break;
+      }
+      case '--sampler':
+        out.sampler = parseSampler(value);
+        break;
+      case '--no':
+        out.negative = out.negative ? `${out.negative}, ${value}` : value;
+        break;
+    }
+  }
+  return out;
+}
+
+/** Inline values, overridden by the slash-command options that were given. */
+export function mergeOptions(inline: ImagineOptions, explicit: Partial<ImagineOptions>): ImagineOptions {
+  const merged: ImagineOptions = { ...inline };
+  for (const [k, v] of Object.entries(explicit)) {
+    if (v !== undefined && v !== null) (merged as unknown as Record<string, unknown>)[k] = v;
+  }
+  return merged;
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { mergeOptions, parseInlineOptions } from '../../src/services/imagine-options.ts';
+
+describe('inline Midjourney-style parameters', () => {
+  it('splits --ar, --seed, --no, --steps, --cfg and --sampler off the prompt', () => {
+    expect(parseInlineOptions('a red circle --ar 3:2 --seed 7 --no blurry text --steps 25 --cfg 6.5 --sampler euler_a')).toEqual({
+      prompt: 'a red circle',
+      aspect: [3, 2],
+      seed: 7,
+      negative: 'blurry text',
+      steps: 25,
+      guidance: 6.5,
+      sampler: 'euler-a',
+    });
+  });
+
+  it('leaves a prompt without parameters alone, dashes inside words included', () => {
+    expect(parseInlineOptions('a well-known red--blue circle')).toEqual({ prompt: 'a well-known red--blue circle' });
+  });
+
+  it.each([
+    ['a cat --ar 3x2', /`--ar` must be a ratio like 3:2.*got "3x2"/],
+    ['a cat --ar 9:1', /at most 4:1/],
+    ['a cat --seed abc', /`--seed` needs a whole number, got "abc"/],
+    ['a cat --steps', /`--steps` needs a value/],
+    ['a cat --sampler plms', /unknown sampler "plms"; use one of euler, euler-a/],
+    ['a cat --chaos 50', /unknown parameter `--chaos`/],
+    ['a cat --cfg lots', /`--cfg` needs a number, got "lots"/],
+  ])('refuses %s with a message naming the value', (text, message) => {
+    expect(() => parseInlineOptions(text)).toThrow(message);
+  });
+
+  it('lets slash-command options win over inline values', () => {
+    const merged = mergeOptions(parseInlineOptions('a cat --seed 7 --steps 10'), { seed: 9, steps: undefined });
+    expect(merged).toMatchObject({ prompt: 'a cat', seed: 9, steps: 10 });
+  });
+});

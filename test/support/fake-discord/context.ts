@@ -1,0 +1,20 @@
+/** What route handlers and the test-facing API share: the world, the gateway and the fake's settings. */
+import type { Gateway } from './gateway.ts';
+import type { World } from './world.ts';
+
+export interface FakeSettings {
+  /** How long an interaction token works (Discord: 15 minutes). */
+  readonly tokenLifetimeMs: number;
+  /** How long an interaction may go unacknowledged before its callback answers 10062 (Discord: 3 s). */
+  readonly ackDeadlineMs: number;
+  /** Total upload size allowed per message (Discord's default: 10 MiB). */
+  readonly uploadLimitBytes: number;
+}
+
+export interface FakeContext {
+  readonly world: World;
+  readonly gateway: Gateway;
+  readonly settings: FakeSettings;
+  /** http://127.0.0.1:PORT, known once the server listens. */
+  readonly origin: () => string;
+}

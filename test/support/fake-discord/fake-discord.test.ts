@@ -1,0 +1,376 @@
+/** The fake Discord server, exercised by the real discord.js client the way the bot's end-to-end tests use it. */
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ActionRowBuilder,
+  ApplicationCommandOptionType,
+  ButtonBuilder,
+  ButtonStyle,
+  Client,
+  DiscordAPIError,
+  Events,
+  GatewayIntentBits,
+  MessageFlags,
+  Partials,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type MessageReaction,
+  type PartialMessageReaction,
+} from 'discord.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeDiscord, type FakeDiscordOptions } from './index.ts';
+
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+
+let discord: FakeDiscord | undefined;
+let client: Client | undefined;
+
+afterEach(async () => {
+  // The client first: a live client would keep reconnecting to a closed server.
+  await client?.destroy();
+  await discord?.close();
+  client = undefined;
+  discord = undefined;
+});
+
+/** Starts a fake and a logged-in, ready client; `wire` attaches the test's bot code before login. */
+async function start(wire: (client: Client) => void = () => {}, options: FakeDiscordOptions = {}) {
+  const fake = (discord = await FakeDiscord.start(options));
+  const bot = (client = new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessageReactions],
+    partials: [Partials.Message, Partials.Reaction, Partials.Channel],
+    rest: { api: fake.restUrl },
+  }));
+  wire(bot);
+  const ready = once(bot, Events.ClientReady);
+  await bot.login(fake.botToken);
+  await ready;
+  return { fake, bot };
+}
+
+/** Routes chat-input commands to `handle`, keeping the interactions so tests can drive them later. */
+function onCommand(bot: Client, handle: (interaction: ChatInputCommandInteraction) => Promise<unknown>) {
+  const seen: ChatInputCommandInteraction[] = [];
+  bot.on(Events.InteractionCreate, (interaction) => {
+    if (!interaction.isChatInputCommand()) return;
+    seen.push(interaction);
+    void handle(interaction);
+  });
+  return seen;
+}
+
+function gridRow() {
+  return new ActionRowBuilder<ButtonBuilder>().addComponents(
+    ['U1', 'U2', 'V1', 'reroll'].map((id) => new ButtonBuilder().setCustomId(id).setLabel(id).setStyle(ButtonStyle.Secondary)),
+  );
+}
+
+async function apiErrorOf(promise: Promise<unknown>): Promise<DiscordAPIError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof DiscordAPIError)) throw new Error(`expected a DiscordAPIError, got ${String(error)}`);
+  return error;
+}
+
+describe('FakeDiscord', () => {
+  it('lets the real client log in and become ready with the default guild, channel and bot member', async () => {
+    const { fake, bot } = await start();
+    const guild = bot.guilds.cache.get(fake.guild.id);
+    expect(bot.user?.id).toBe(fake.applicationId);
+    expect(guild?.name).toBe('Test Guild');
+    expect(guild?.channels.cache.get(fake.channel.id)?.isTextBased()).toBe(true);
+    expect(guild?.members.me?.roles.cache.has(fake.guild.botRoleId)).toBe(true);
+    expect(fake.unknownRequests).toEqual([]);
+  });
+
+  it('delivers a slash command with options typed by the registered definition and resolved users and roles', async () => {
+    const seen: Record<string, unknown>[] = [];
+    const { fake, bot } = await start((bot) =>
+      onCommand(bot, async (interaction) => {
+        seen.push({
+          prompt: interaction.options.getString('prompt'),
+          steps: interaction.options.getInteger('steps'),
+          cfg: interaction.options.getNumber('cfg'),
+          target: interaction.options.getUser('target')?.username,
+          role: interaction.options.getRole('role')?.name,
+          moderator: interaction.memberPermissions?.has('ManageMessages'),
+        });
+        await interaction.reply({ content: 'ok', flags: MessageFlags.Ephemeral });
+      }),
+    );
+    await bot.application!.commands.set([
+      {
+        name: 'imagine',
+        description: 'Generate an image',
+        options: [
+          { type: ApplicationCommandOptionType.String, name: 'prompt', description: 'What to draw', required: true },
+          { type: ApplicationCommandOptionType.Integer, name: 'steps', description: 'Steps' },
+          { type: ApplicationCommandOptionType.Number, name: 'cfg', description: 'Guidance' },
+          { type: ApplicationCommandOptionType.User, name: 'target', description: 'Someone' },
+          { type: ApplicationCommandOptionType.Role, name: 'role', description: 'A role' },
+        ],
+      },
+    ]);
+    const artists = fake.addRole(fake.guild, { name: 'artists' });
+    const friend = fake.newMember({ username: 'friend' });
+    const moderator = fake.newMember({ username: 'mod', permissions: 1n << 13n });
+
+    // cfg: 7 is an integer literal, but the registered NUMBER type wins, so getNumber() accepts it.
+    const command = fake.slashCommand({ name: 'imagine', user: moderator, options: { prompt: 'a cat', steps: 20, cfg: 7, target: friend, role: artists } });
+    await command.waitForAck();
+
+    expect(seen).toEqual([{ prompt: 'a cat', steps: 20, cfg: 7, target: 'friend', role: 'artists', moderator: true }]);
+    expect(command.original?.flags).toBe(MessageFlags.Ephemeral);
+    expect(fake.commands().map((c) => c.definition.name)).toEqual(['imagine']);
+    expect(() => fake.slashCommand({ name: 'imagine', options: { steps: 5 } })).toThrow(/required option "prompt"/);
+  });
+
+  it('records a deferred reply edited with a PNG attachment and a row of buttons', async () => {
+    const { fake } = await start((bot) =>
+      onCommand(bot, async (interaction) => {
+        await interaction.deferReply();
+        await interaction.editReply({ content: '**a cat**', files: [{ attachment: PNG, name: 'grid.png' }], components: [gridRow()] });
+      }),
+    );
+    const command = fake.slashCommand({ name: 'imagine', options: { prompt: 'a cat' } });
+    const reply = await command.waitForOriginal((m) => m.attachments.length > 0);
+
+    expect(command.callback?.type).toBe(5);
+    expect(reply.content).toBe('**a cat**');
+    expect(reply.attachments.map((a) => [a.filename, a.contentType, a.bytes.equals(PNG)])).toEqual([['grid.png', 'image/png', true]]);
+    expect(reply.components).toMatchObject([{ type: 1, components: [{ custom_id: 'U1' }, { custom_id: 'U2' }, { custom_id: 'V1' }, { custom_id: 'reroll' }] }]);
+    // revisions[0] is the "thinking…" placeholder the deferral created.
+    expect(reply.revisions.map((r) => r.content)).toEqual(['', '**a cat**']);
+    expect(reply.revisions[0].flags & MessageFlags.Loading).toBe(MessageFlags.Loading);
+    expect(Buffer.from(await (await fetch(reply.attachments[0].url)).arrayBuffer()).equals(PNG)).toBe(true);
+    expect(fake.requestsTo('PATCH', '/messages/@original')[0].files.map((f) => f.field)).toEqual(['files[0]']);
+  });
+
+  it('delivers a button click with its custom id and the full message, and applies update()', async () => {
+    const clicks: ButtonInteraction[] = [];
+    const replyIds: (string | undefined)[] = [];
+    const { fake } = await start((bot) => {
+      onCommand(bot, async (interaction) => {
+        const response = await interaction.reply({ content: 'grid', components: [gridRow()], withResponse: true });
+        replyIds.push(response.resource?.message?.id);
+      });
+      bot.on(Events.InteractionCreate, async (interaction) => {
+        if (!interaction.isButton()) return;
+        clicks.push(interaction);
+        await interaction.update({ content: `picked ${interaction.customId}`, components: [] });
+      });
+    });
+    const grid = await fake.slashCommand({ name: 'imagine' }).waitForOriginal();
+    const click = fake.clickButton(grid, 'U2');
+    await click.waitForAck();
+
+    expect(replyIds).toEqual([grid.id]);
+    expect(clicks.map((c) => [c.customId, c.message.id, c.message.components.length])).toEqual([['U2', grid.id, 1]]);
+    expect(click.callback?.type).toBe(7);
+    expect(click.original).toBe(grid);
+    expect(grid.content).toBe('picked U2');
+    expect(grid.components).toEqual([]);
+    expect(() => fake.clickButton(grid, 'U1')).toThrow(/has no button "U1"/);
+  });
+
+  it("records the bot's reactions and delivers users' reactions, also on messages the client never cached", async () => {
+    const reactions: { emoji: string | null; user: string; message: string; partial: boolean }[] = [];
+    const { fake, bot } = await start((bot) => {
+      onCommand(bot, async (interaction) => {
+        await interaction.reply('image');
+        const message = await interaction.fetchReply();
+        await message.react('🔍');
+        await message.react('🔀');
+      });
+      bot.on(Events.MessageReactionAdd, (reaction: MessageReaction | PartialMessageReaction, user) => {
+        reactions.push({ emoji: reaction.emoji.name, user: user.id, message: reaction.message.id, partial: reaction.message.partial });
+      });
+    });
+    const image = await fake.slashCommand({ name: 'imagine' }).waitForOriginal();
+    // The bot's own reactions come back over the gateway too, as on Discord: bots must ignore them.
+    await fake.waitFor(() => reactions.length === 2);
+    expect(fake.reactionUsers(image, '🔍')).toEqual([fake.applicationId]);
+
+    fake.react(image, '🔁');
+    // Without the GuildMessages intent the client never saw this message: the reaction arrives as a partial.
+    const unseen = fake.sendMessage('hello');
+    fake.react(unseen, '🔍');
+    await fake.waitFor(() => reactions.length === 4);
+
+    expect(reactions.map(({ partial: _, ...seen }) => seen)).toEqual([
+      { emoji: '🔍', user: fake.applicationId, message: image.id },
+      { emoji: '🔀', user: fake.applicationId, message: image.id },
+      { emoji: '🔁', user: fake.user.id, message: image.id },
+      { emoji: '🔍', user: fake.user.id, message: unseen.id },
+    ]);
+    expect(reactions[3].partial).toBe(true);
+    expect(bot.users.cache.get(fake.user.id)?.username).toBe('tester');
+  });
+
+  it('records followups as separate messages, ephemeral ones flagged', async () => {
+    const { fake } = await start((bot) =>
+      onCommand(bot, async (interaction) => {
+        await interaction.reply('queued');
+        await interaction.followUp({ content: 'only for you', flags: MessageFlags.Ephemeral });
+        await interaction.followUp({ content: 'done <@1234567890123456789>', allowedMentions: { parse: [] } });
+      }),
+    );
+    const command = fake.slashCommand({ name: 'imagine' });
+    const followups = await command.waitForFollowups(2);
+
+    expect(command.original?.content).toBe('queued');
+    expect(followups.map((m) => [m.content, m.flags])).toEqual([
+      ['only for you', MessageFlags.Ephemeral],
+      ['done <@1234567890123456789>', 0],
+    ]);
+    expect(followups[1].allowedMentions).toEqual({ parse: [] });
+    expect(followups[1].pings.users).toEqual([]);
+  });
+
+  it('turns the first followup after a deferral into the reply itself, as Discord does', async () => {
+    const { fake } = await start((bot) =>
+      onCommand(bot, async (interaction) => {
+        await interaction.deferReply();
+        await interaction.followUp('here it is');
+      }),
+    );
+    const command = fake.slashCommand({ name: 'imagine' });
+    await command.waitForOriginal((m) => m.content === 'here it is');
+    expect(command.followups).toEqual([]);
+  });
+
+  it('answers 401 Invalid Webhook Token (50027) to edits after the token lifetime', async () => {
+    let commands: ChatInputCommandInteraction[] = [];
+    const { fake } = await start(
+      (bot) => {
+        commands = onCommand(bot, (interaction) => interaction.deferReply());
+      },
+      { tokenLifetimeMs: 100 },
+    );
+    fake.slashCommand({ name: 'imagine' });
+    await fake.waitFor(() => commands[0]?.deferred);
+    await sleep(120);
+
+    const error = await apiErrorOf(commands[0].editReply('too late'));
+    expect([error.status, error.code]).toEqual([401, 50027]);
+  });
+
+  it('answers 404 Unknown Message (10008) to edits of a reply someone deleted', async () => {
+    let commands: ChatInputCommandInteraction[] = [];
+    const { fake } = await start((bot) => {
+      commands = onCommand(bot, (interaction) => interaction.reply('grid'));
+    });
+    const reply = await fake.slashCommand({ name: 'imagine' }).waitForOriginal();
+    await fake.waitFor(() => commands[0]?.replied);
+    fake.deleteMessage(fake.channel, reply.id);
+
+    const error = await apiErrorOf(commands[0].editReply('preview'));
+    expect([error.status, error.code, error.message]).toEqual([404, 10008, 'Unknown Message']);
+    expect(fake.messages()).toEqual([]);
+  });
+
+  it('makes the client wait out a 429 storm on edits (Retry-After) and counts the 429s', async () => {
+    let commands: ChatInputCommandInteraction[] = [];
+    const { fake } = await start((bot) => {
+      commands = onCommand(bot, (interaction) => interaction.deferReply());
+    });
+    const command = fake.slashCommand({ name: 'imagine' });
+    // The fake records the deferral before discord.js has read the answer; edits need the client's view.
+    await fake.waitFor(() => commands[0]?.deferred);
+    const storm = fake.rateLimit({ method: 'PATCH', path: /webhooks\/.*\/messages/, count: 3, retryAfterMs: 50 });
+
+    const started = Date.now();
+    await commands[0].editReply('step 10/20');
+
+    expect(storm.hits).toBe(3);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    expect(fake.requestsTo('PATCH', /webhooks/).map((r) => r.status)).toEqual([429, 429, 429, 200]);
+    expect(command.original?.content).toBe('step 10/20');
+  });
+
+  it('sends rate-limit headers on every answer and records routes it does not know', async () => {
+    const fake = (discord = await FakeDiscord.start());
+    const auth = { authorization: `Bot ${fake.botToken}` };
+    const known = await fetch(`${fake.restUrl}/v10/users/@me`, { headers: auth });
+    const unknown = await fetch(`${fake.restUrl}/v10/stickers/123`, { headers: auth });
+
+    for (const response of [known, unknown]) {
+      for (const header of ['limit', 'remaining', 'reset', 'reset-after', 'bucket']) {
+        expect(response.headers.get(`x-ratelimit-${header}`)).not.toBeNull();
+      }
+    }
+    expect([known.status, unknown.status]).toEqual([200, 404]);
+    expect(fake.unknownRequests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /stickers/123']);
+  });
+
+  it('refuses a second acknowledgement and one after the 3 s deadline, with Discord\'s codes', async () => {
+    let commands: ChatInputCommandInteraction[] = [];
+    const { fake } = await start(
+      (bot) => {
+        commands = onCommand(bot, async () => {});
+      },
+      // Short, but with room for a loaded machine to acknowledge the first command in time.
+      { ackDeadlineMs: 250 },
+    );
+    const fast = fake.slashCommand({ name: 'imagine' });
+    await fake.waitFor(() => commands.length === 1);
+    await commands[0].reply('one');
+    // discord.js guards its own state, so the second callback is sent by hand, as a buggy bot would.
+    const again = await fetch(`${fake.restUrl}/v10/interactions/${fast.id}/${fast.token}/callback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 4, data: { content: 'two' } }),
+    });
+    expect(((await again.json()) as { code: number }).code).toBe(40060);
+
+    fake.slashCommand({ name: 'imagine' });
+    await fake.waitFor(() => commands.length === 2);
+    await sleep(260);
+    expect((await apiErrorOf(commands[1].reply('late'))).code).toBe(10062);
+  });
+
+  it('rejects what Discord rejects: a sixth button in a row, a reaction written as :mag:', async () => {
+    let commands: ChatInputCommandInteraction[] = [];
+    const { fake } = await start((bot) => {
+      commands = onCommand(bot, (interaction) => interaction.reply('grid'));
+    });
+    await fake.slashCommand({ name: 'imagine' }).waitForOriginal();
+    await fake.waitFor(() => commands[0]?.replied);
+    const row = gridRow().addComponents(
+      ['V2', 'V3'].map((id) => new ButtonBuilder().setCustomId(id).setLabel(id).setStyle(ButtonStyle.Primary)),
+    );
+
+    expect((await apiErrorOf(commands[0].editReply({ components: [row] }))).code).toBe(50035);
+    const reply = await commands[0].fetchReply();
+    expect((await apiErrorOf(reply.react(':mag:'))).code).toBe(10014);
+  });
+
+  it('announces guilds added after login, and lets the client resume after a dropped connection', async () => {
+    const { fake, bot } = await start();
+    const second = fake.addGuild({ name: 'Second' });
+    await fake.waitFor(() => bot.guilds.cache.has(second.id));
+
+    const resumed = once(bot, Events.ShardResume);
+    fake.dropGatewayConnections();
+    expect(fake.botConnected).toBe(false);
+    await resumed;
+    expect(fake.botConnected).toBe(true);
+    const commands: string[] = [];
+    bot.on(Events.InteractionCreate, (interaction) => {
+      if (interaction.isChatInputCommand()) commands.push(interaction.guildId ?? '');
+    });
+    fake.slashCommand({ name: 'imagine', guild: second, user: fake.newMember({ guild: second }) });
+    await fake.waitFor(() => commands.length === 1);
+    expect(commands).toEqual([second.id]);
+  });
+
+  it('explains a waitFor timeout with the recent requests', async () => {
+    const fake = (discord = await FakeDiscord.start());
+    await fetch(`${fake.restUrl}/v10/gateway/bot`);
+    await expect(fake.waitFor(() => false, { timeoutMs: 20, label: 'nothing' })).rejects.toThrow(
+      /waiting for nothing[\s\S]*GET \/gateway\/bot → 401/,
+    );
+  });
+});

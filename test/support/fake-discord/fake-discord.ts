@@ -1,0 +1,328 @@
+/**
+ * FakeDiscord: a Discord-compatible REST + gateway server on 127.0.0.1 for end-to-end tests that run
+ * the real discord.js client. Tests build a world (guilds, channels, roles, members), act as users
+ * (slash commands, button clicks, reactions), and inspect what the bot did through the recorded state.
+ */
+import type { Server } from 'node:http';
+import type { FakeContext, FakeSettings } from './context.ts';
+import { Gateway, type UndeliveredEvent } from './gateway.ts';
+import { listen } from './http-server.ts';
+import { InteractionHandle } from './interaction-handle.ts';
+import { dispatchButtonClick, dispatchSlashCommand } from './interaction-dispatch.ts';
+import type { OptionValue } from './command-options.ts';
+import { createMessage, deleteMessage } from './message-ops.ts';
+import { RateLimitStorm, type RateLimitOptions } from './rate-limits.ts';
+import { addReaction, emojiKey, removeReaction } from './reaction-ops.ts';
+import type {
+  ChannelRecord,
+  CommandRecord,
+  GuildRecord,
+  InteractionRecord,
+  MemberRecord,
+  MessageRecord,
+  RequestRecord,
+  RoleRecord,
+  UserRecord,
+} from './records.ts';
+import { buildRouter } from './rest-routes.ts';
+import { botTokenFor, nextSnowflake } from './snowflake.ts';
+import { waitFor, type WaitOptions } from './wait-for.ts';
+import { World } from './world.ts';
+import * as setup from './world-setup.ts';
+
+export interface FakeDiscordOptions {
+  /** Interaction token lifetime; Discord's is 15 minutes. */
+  readonly tokenLifetimeMs?: number;
+  /** Time allowed to acknowledge an interaction; Discord's is 3 s. */
+  readonly ackDeadlineMs?: number;
+  /** Upload limit per message; Discord's default is 10 MiB. */
+  readonly uploadLimitBytes?: number;
+  /** HELLO's heartbeat interval; Discord's is about 41 s, which keeps short tests free of heartbeats. */
+  readonly heartbeatIntervalMs?: number;
+  readonly botUsername?: string;
+}
+
+/** A record or its id. */
+export type Ref<T extends { id: string }> = T | string;
+
+export interface SlashCommandInput {
+  readonly name: string;
+  readonly options?: Readonly<Record<string, OptionValue>>;
+  readonly subcommand?: string;
+  readonly subcommandGroup?: string;
+  /** Defaults: the default user, in the given channel or the default channel, of that channel's guild. */
+  readonly user?: Ref<UserRecord>;
+  readonly channel?: Ref<ChannelRecord>;
+  readonly guild?: Ref<GuildRecord>;
+}
+
+const idOf = (ref: Ref<{ id: string }>): string => (typeof ref === 'string' ? ref : ref.id);
+
+export class FakeDiscord {
+  /** Pass as `new Client({ rest: { api: discord.restUrl } })`; @discordjs/rest appends /v10. */
+  readonly restUrl: string;
+  readonly gatewayUrl: string;
+  readonly botToken: string;
+  readonly applicationId: string;
+  readonly botUser: UserRecord;
+  /** The default world: one guild, its text channel, and one ordinary member. */
+  readonly guild: GuildRecord;
+  readonly channel: ChannelRecord;
+  readonly user: UserRecord;
+  /** Errors of the fake itself (answered 500); close() rejects when there are any. */
+  readonly internalErrors: Error[];
+
+  readonly #context: FakeContext;
+  readonly #server: Server;
+  readonly #storms: RateLimitStorm[];
+
+  private constructor(parts: {
+    context: FakeContext;
+    server: Server;
+    storms: RateLimitStorm[];
+    internalErrors: Error[];
+    botToken: string;
+    port: number;
+  }) {
+    this.#context = parts.context;
+    this.#server = parts.server;
+    this.#storms = parts.storms;
+    this.internalErrors = parts.internalErrors;
+    this.botToken = parts.botToken;
+    this.restUrl = `http://127.0.0.1:${parts.port}/api`;
+    this.gatewayUrl = `ws://127.0.0.1:${parts.port}`;
+    const { world } = parts.context;
+    this.applicationId = world.applicationId;
+    this.botUser = world.user(world.botUserId);
+    this.guild = setup.addGuild(this.#context, { name: 'Test Guild', channel: 'general' });
+    this.channel = world.channel(this.guild.systemChannelId!);
+    this.user = this.newMember({ username: 'tester' });
+  }
+
+  static async start(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+    const applicationId = nextSnowflake();
+    const world = new World(applicationId, applicationId);
+    world.users.set(applicationId, { kind: 'user', id: applicationId, username: options.botUsername ?? 'test-bot', globalName: null, bot: true });
+    const botToken = botTokenFor(applicationId);
+    const settings: FakeSettings = {
+      tokenLifetimeMs: options.tokenLifetimeMs ?? 15 * 60_000,
+      ackDeadlineMs: options.ackDeadlineMs ?? 3000,
+      uploadLimitBytes: options.uploadLimitBytes ?? 10 * 1024 * 1024,
+    };
+    let origin = '';
+    const gateway = new Gateway({
+      world,
+      botToken,
+      heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
+      url: () => origin.replace(/^http/, 'ws'),
+    });
+    const context: FakeContext = { world, gateway, settings, origin: () => origin };
+    const storms: RateLimitStorm[] = [];
+    const internalErrors: Error[] = [];
+    const { server, port } = await listen({ context, router: buildRouter(context), storms, botToken, internalErrors });
+    origin = `http://127.0.0.1:${port}`;
+    return new FakeDiscord({ context, server, storms, internalErrors, botToken, port });
+  }
+
+  /** Stops the server. Destroy the discord.js client first, or it keeps reconnecting. */
+  async close(): Promise<void> {
+    await this.#context.gateway.close();
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    if (this.internalErrors.length > 0) throw new AggregateError(this.internalErrors, 'fake-discord had internal errors');
+  }
+
+  // World setup.
+
+  addUser(options?: setup.UserOptions): UserRecord {
+    return setup.addUser(this.#context, options);
+  }
+
+  /** A guild with @everyone, the bot's role and membership, and (by default) a 'general' text channel. */
+  addGuild(options?: setup.GuildOptions): GuildRecord {
+    return setup.addGuild(this.#context, options);
+  }
+
+  addChannel(guild: Ref<GuildRecord> = this.guild, options?: { name?: string }): ChannelRecord {
+    return setup.addChannel(this.#context, this.#world.guild(idOf(guild)), options);
+  }
+
+  addRole(guild: Ref<GuildRecord> = this.guild, options?: setup.RoleOptions): RoleRecord {
+    return setup.addRole(this.#context, this.#world.guild(idOf(guild)), options);
+  }
+
+  addMember(guild: Ref<GuildRecord>, user: Ref<UserRecord>, options?: setup.MemberOptions): MemberRecord {
+    return setup.addMember(this.#context, this.#world.guild(idOf(guild)), this.#world.user(idOf(user)), options);
+  }
+
+  /** A new user who is a member of `guild` (default guild), e.g. `newMember({ permissions: ManageMessages })`. */
+  newMember(options: setup.UserOptions & setup.MemberOptions & { guild?: Ref<GuildRecord> } = {}): UserRecord {
+    const user = this.addUser(options);
+    this.addMember(options.guild ?? this.guild, user, options);
+    return user;
+  }
+
+  // Acting as users.
+
+  /** A user runs a slash command: INTERACTION_CREATE type 2. Throws if no bot is connected. */
+  slashCommand(input: SlashCommandInput): InteractionHandle {
+    const channel = this.#world.channel(idOf(input.channel ?? (input.guild ? this.#defaultChannelOf(idOf(input.guild)) : this.channel)));
+    const userId = this.#memberOf(channel.guildId, idOf(input.user ?? this.user));
+    const record = dispatchSlashCommand(this.#context, {
+      guildId: channel.guildId,
+      channelId: channel.id,
+      userId,
+      name: input.name,
+      subcommand: input.subcommand,
+      subcommandGroup: input.subcommandGroup,
+      options: input.options,
+    });
+    return new InteractionHandle(record, this);
+  }
+
+  /** A user clicks a button on a message: INTERACTION_CREATE type 3 carrying the full message. */
+  clickButton(message: Ref<MessageRecord>, customId: string, user: Ref<UserRecord> = this.user): InteractionHandle {
+    const target = this.#messageRecord(message);
+    const userId = this.#memberOf(target.guildId, idOf(user));
+    return new InteractionHandle(dispatchButtonClick(this.#context, target, customId, userId), this);
+  }
+
+  /** A user reacts: MESSAGE_REACTION_ADD with the member (needs the GuildMessageReactions intent). */
+  react(message: Ref<MessageRecord>, emoji: string, user: Ref<UserRecord> = this.user): void {
+    const target = this.#messageRecord(message);
+    addReaction(this.#context, target, emoji, this.#memberOf(target.guildId, idOf(user)));
+  }
+
+  unreact(message: Ref<MessageRecord>, emoji: string, user: Ref<UserRecord> = this.user): void {
+    removeReaction(this.#context, this.#messageRecord(message), emoji, idOf(user));
+  }
+
+  /** A user posts a message: MESSAGE_CREATE (content only with the MessageContent intent). */
+  sendMessage(content: string, options: { channel?: Ref<ChannelRecord>; user?: Ref<UserRecord> } = {}): MessageRecord {
+    const channel = this.#world.channel(idOf(options.channel ?? this.channel));
+    const authorId = this.#memberOf(channel.guildId, idOf(options.user ?? this.user));
+    return createMessage(this.#context, { channelId: channel.id, authorId, payload: { content } });
+  }
+
+  /** Someone (a moderator, the author) deletes a message: later REST calls on it answer 10008. */
+  deleteMessage(channel: Ref<ChannelRecord>, message: Ref<MessageRecord>): void {
+    const target = this.#world.message(idOf(message), idOf(channel));
+    deleteMessage(this.#context, target);
+  }
+
+  /** Whether a bot session is connected to the gateway (identified or resumed). */
+  get botConnected(): boolean {
+    return this.#context.gateway.connectedSessions > 0;
+  }
+
+  /**
+   * Drops the bot's gateway connections, as Discord does on a server restart. With 4000 the client
+   * resumes; events sent while it is away are lost (undeliveredEvents), unlike Discord, which replays them.
+   */
+  dropGatewayConnections(code = 4000): void {
+    this.#context.gateway.disconnect(code);
+  }
+
+  // Rate limits.
+
+  /** The next `count` requests matching answer 429 with Retry-After; `hits` on the result counts them. */
+  rateLimit(options: RateLimitOptions): RateLimitStorm {
+    const storm = new RateLimitStorm(options);
+    this.#storms.push(storm);
+    return storm;
+  }
+
+  // Inspection.
+
+  /** Every REST request, in arrival order. */
+  get requests(): readonly RequestRecord[] {
+    return this.#world.requests;
+  }
+
+  /** Requests matching a method and/or a path (RegExp, or a substring). */
+  requestsTo(method?: string, path?: RegExp | string): RequestRecord[] {
+    return this.#world.requests.filter(
+      (r) =>
+        (!method || r.method === method.toUpperCase()) &&
+        (path === undefined || (typeof path === 'string' ? r.path.includes(path) : path.test(r.path))),
+    );
+  }
+
+  /** Requests no route answered; a test asserts this is empty to catch calls the fake (and maybe Discord) lacks. */
+  get unknownRequests(): RequestRecord[] {
+    return this.#world.requests.filter((r) => r.route === null && !r.rateLimited);
+  }
+
+  /** Gateway events that reached no bot session, with why (no session, missing intent). */
+  get undeliveredEvents(): readonly UndeliveredEvent[] {
+    return this.#context.gateway.undelivered;
+  }
+
+  /** Messages of a channel (default channel), oldest first; ephemeral ones included, deleted ones on request. */
+  messages(channel: Ref<ChannelRecord> = this.channel, options: { includeDeleted?: boolean } = {}): MessageRecord[] {
+    return this.#world.messagesIn(idOf(channel)).filter((m) => options.includeDeleted || m.deletedAt === null);
+  }
+
+  /** A message by id, deleted or not. */
+  message(id: string): MessageRecord | undefined {
+    return this.#world.messages.get(id);
+  }
+
+  lastMessage(channel: Ref<ChannelRecord> = this.channel): MessageRecord | undefined {
+    return this.messages(channel).at(-1);
+  }
+
+  /** Ids of the users who reacted with `emoji`, in order. */
+  reactionUsers(message: Ref<MessageRecord>, emoji: string): string[] {
+    return [...(this.#messageRecord(message, true).reactions.get(emojiKey(emoji)) ?? [])];
+  }
+
+  /** An interaction by id or token. */
+  interaction(idOrToken: string): InteractionRecord | undefined {
+    return this.#world.interactions.get(idOrToken) ?? this.#world.interactionById(idOrToken);
+  }
+
+  /** Registered commands: global ones, or those of a guild. */
+  commands(guild?: Ref<GuildRecord>): CommandRecord[] {
+    const guildId = guild === undefined ? null : idOf(guild);
+    return this.#world.commands.filter((c) => c.guildId === guildId);
+  }
+
+  /** Polls `probe` until it answers something truthy; on timeout the error lists recent requests and lost events. */
+  waitFor<T>(probe: () => T | Promise<T>, options?: WaitOptions): Promise<NonNullable<T>> {
+    return waitFor(probe, options, () => this.#diagnostics());
+  }
+
+  get #world(): World {
+    return this.#context.world;
+  }
+
+  #diagnostics(): string {
+    const requests = this.#world.requests.slice(-8).map((r) => `    ${r.method} ${r.path} → ${r.status}${r.error ? ` ${JSON.stringify(r.error)}` : ''}`);
+    const lost = this.undeliveredEvents.slice(-5).map((e) => `    ${e.event}: ${e.reason}`);
+    const internal = this.internalErrors.map((e) => `    ${e.message}`);
+    return [
+      requests.length > 0 ? `  recent requests:\n${requests.join('\n')}` : '  no REST requests were made',
+      ...(lost.length > 0 ? [`  undelivered events:\n${lost.join('\n')}`] : []),
+      ...(internal.length > 0 ? [`  fake-discord internal errors:\n${internal.join('\n')}`] : []),
+    ].join('\n');
+  }
+
+  #defaultChannelOf(guildId: string): string {
+    const channel = this.#world.guild(guildId).systemChannelId ?? this.#world.channelsOf(guildId)[0]?.id;
+    if (!channel) throw new Error(`guild ${guildId} has no channel: pass one`);
+    return channel;
+  }
+
+  #memberOf(guildId: string, userId: string): string {
+    if (!this.#world.members.get(guildId)?.has(userId)) throw new Error(`user ${userId} is not a member of guild ${guildId}: addMember first`);
+    return userId;
+  }
+
+  #messageRecord(message: Ref<MessageRecord>, allowDeleted = false): MessageRecord {
+    const record = this.#world.messages.get(idOf(message));
+    if (!record) throw new Error(`no message ${idOf(message)}`);
+    if (!allowDeleted && record.deletedAt !== null) throw new Error(`message ${record.id} was deleted`);
+    return record;
+  }
+}

@@ -1,0 +1,61 @@
+/** Channel and channel-message routes the bot uses outside interactions: fetch, list, send, edit, delete, typing. */
+import { errors } from '../api-error.ts';
+import type { FakeContext } from '../context.ts';
+import { createMessage, deleteMessage, editMessage, isEphemeral } from '../message-ops.ts';
+import { asPayload } from '../message-payload.ts';
+import type { Router } from '../router.ts';
+import { apiChannel, apiMessage } from '../serialize.ts';
+
+export function registerChannelRoutes(router: Router, context: FakeContext): void {
+  const { world } = context;
+
+  router.add('GET', '/channels/:channel', (request) => ({ status: 200, body: apiChannel(world, world.channel(request.params.channel)) }));
+
+  router.add('GET', '/channels/:channel/messages', (request) => {
+    const channel = world.channel(request.params.channel);
+    const limit = Math.min(100, Math.max(1, Number(request.query.get('limit') ?? 50)));
+    const before = request.query.get('before');
+    const after = request.query.get('after');
+    // Newest first, as Discord lists them; ephemeral messages are never listed.
+    const visible = world
+      .messagesIn(channel.id)
+      .filter((m) => m.deletedAt === null && !isEphemeral(m))
+      .filter((m) => (before ? BigInt(m.id) < BigInt(before) : true) && (after ? BigInt(m.id) > BigInt(after) : true))
+      .reverse();
+    const page = after && !before ? visible.slice(-limit) : visible.slice(0, limit);
+    return { status: 200, body: page.map((m) => apiMessage(world, m)) };
+  });
+
+  router.add('GET', '/channels/:channel/messages/:message', (request) => {
+    world.channel(request.params.channel);
+    const message = world.message(request.params.message, request.params.channel);
+    if (isEphemeral(message)) throw errors.unknownMessage();
+    return { status: 200, body: apiMessage(world, message) };
+  });
+
+  router.add('POST', '/channels/:channel/messages', (request) => {
+    const channel = world.channel(request.params.channel);
+    const payload = asPayload(request.body);
+    if (payload.flags && (payload.flags & 64) !== 0) throw errors.invalidFormBody('flags', 'Only interaction responses can be ephemeral');
+    const message = createMessage(context, { channelId: channel.id, authorId: world.botUserId, payload, files: request.files, type: payload.message_reference ? 19 : 0 });
+    return { status: 200, body: apiMessage(world, message) };
+  });
+
+  router.add('PATCH', '/channels/:channel/messages/:message', (request) => {
+    world.channel(request.params.channel);
+    const message = world.message(request.params.message, request.params.channel);
+    if (message.authorId !== world.botUserId) throw errors.cannotEditOthersMessage();
+    return { status: 200, body: apiMessage(world, editMessage(context, message, asPayload(request.body), request.files)) };
+  });
+
+  router.add('DELETE', '/channels/:channel/messages/:message', (request) => {
+    world.channel(request.params.channel);
+    deleteMessage(context, world.message(request.params.message, request.params.channel));
+    return { status: 204 };
+  });
+
+  router.add('POST', '/channels/:channel/typing', (request) => {
+    world.channel(request.params.channel);
+    return { status: 204 };
+  });
+}
