@@ -1,0 +1,34 @@
+/** /history: your recent jobs with their seeds, each with the exact /imagine that makes it again. */
+import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import type { BotContext } from '../src/discord/bot-context.ts';
+import { NO_PINGS } from '../src/discord/job-presenter.ts';
+import type { JobRecord } from '../src/store/index.ts';
+
+export const data = new SlashCommandBuilder()
+  .setName('history')
+  .setDescription('Your recent jobs, with seeds and the command that re-runs each')
+  .addIntegerOption((o) => o.setName('count').setDescription('How many (default 5)').setMinValue(1).setMaxValue(10));
+
+/** The /imagine that reproduces a job's first image set (same seed, same settings). */
+export function rerunCommand(job: JobRecord): string {
+  const parts = [`/imagine prompt: ${job.prompt.replace(/`/g, "'")}`];
+  if (job.negativePrompt) parts.push(`--no ${job.negativePrompt.replace(/`/g, "'")}`);
+  parts.push(`--seed ${job.seed}`, `--steps ${job.steps}`, `--cfg ${job.guidance}`, `--sampler ${job.sampler}`);
+  return parts.join(' ');
+}
+
+export async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
+  if (!interaction.inGuild()) return void interaction.reply({ content: 'Use this in a server.', flags: MessageFlags.Ephemeral });
+  const jobs = await ctx.jobs.history(interaction.user.id, interaction.guildId, interaction.options.getInteger('count') ?? 5);
+  if (jobs.length === 0) {
+    await interaction.reply({ content: 'You have no jobs in this server yet. Try /imagine.', flags: MessageFlags.Ephemeral });
+    return;
+  }
+  const lines = jobs.map((j) => {
+    const seeds = j.count === 1 ? `seed ${j.seed}` : `seeds ${j.seed}–${j.seed + j.count - 1}`;
+    const when = `<t:${Math.floor(j.createdAt.getTime() / 1000)}:R>`;
+    const rerun = j.kind === 'imagine' || j.kind === 'reroll' ? `\n\`${rerunCommand(j)}\`` : '';
+    return `**job ${j.id}** · ${j.kind} · ${j.status} · ${seeds} · ${j.width}x${j.height} · ${when}${rerun}`;
+  });
+  await interaction.reply({ content: lines.join('\n').slice(0, 2000), flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
+}

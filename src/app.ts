@@ -1,0 +1,99 @@
+/**
+ * Wires the bot together: model, database, queue, services, Discord. `startBot` is what
+ * `npm start` runs, and what the end-to-end tests run against a local Discord-compatible server.
+ */
+import { Events, type Client } from 'discord.js';
+import { once } from 'node:events';
+import type { Config } from './config/config.ts';
+import { DiffusionPipeline } from './diffusion/pipeline.ts';
+import type { BotContext } from './discord/bot-context.ts';
+import { createDiscordClient } from './discord/discord-client.ts';
+import { registerEventHandlers } from './discord/event-handlers.ts';
+import { presenterFor, submitJob, type SubmissionDeps } from './discord/job-submission.ts';
+import { FairScheduler } from './queue/index.ts';
+import { ImageStore } from './services/image-store.ts';
+import { JobService } from './services/job-service.ts';
+import { ModerationService } from './services/moderation-service.ts';
+import { QuotaService } from './services/quota-service.ts';
+import { openStore, type Store } from './store/index.ts';
+
+export const DISCORD_TOKEN_LIFETIME_MS = 15 * 60_000;
+
+export interface StartOptions {
+  /** Reuse a loaded model (tests load it once per file). */
+  pipeline?: DiffusionPipeline;
+  /** Interaction token lifetime; Discord's is 15 minutes (tests shorten it). */
+  tokenLifetimeMs?: number;
+  /** Clock for quota periods (tests move it across a day). */
+  now?: () => Date;
+  log?: (message: string, err?: unknown) => void;
+}
+
+export interface RunningBot {
+  client: Client;
+  store: Store;
+  jobs: JobService;
+  scheduler: FairScheduler;
+  context: BotContext;
+  recovered: { resumed: number; failed: number };
+  /** Disconnect; jobs still waiting or running are left for the next start to resume. */
+  stop(): Promise<void>;
+}
+
+const defaultLog = (message: string, err?: unknown) => console.error(`[bot] ${message}`, err instanceof Error ? err.message : (err ?? ''));
+
+export async function startBot(config: Config, opts: StartOptions = {}): Promise<RunningBot> {
+  const log = opts.log ?? defaultLog;
+  const pipeline =
+    opts.pipeline ??
+    (await DiffusionPipeline.load(config.model.dir, { provider: config.model.provider, threads: config.model.threads, maxBatch: config.model.maxBatch, warn: (m) => log(m) }));
+  const store = await openStore(config.databaseUrl, opts.now ? { now: opts.now } : {});
+  // Per-guild limits come from guild settings and are checked by the job service.
+  const scheduler = new FairScheduler({ slots: config.queue.slots, maxQueuePerGuild: Infinity, maxJobsPerUser: Infinity });
+  const quota = new QuotaService(store, { defaultDaily: config.quota.defaultDaily, resetHourUtc: config.quota.resetHourUtc }, opts.now);
+  const moderation = new ModerationService(store);
+  const jobs = new JobService({
+    pipeline,
+    store,
+    scheduler,
+    images: new ImageStore(config.imageDir),
+    quota,
+    limits: { maxQueuePerGuild: config.queue.maxQueuePerGuild, maxJobsPerUser: config.queue.maxJobsPerUser },
+    log,
+  });
+  const client = createDiscordClient(config.discord.apiUrl);
+  const deps: SubmissionDeps = {
+    rest: client.rest,
+    applicationId: () => client.application?.id ?? config.discord.clientId,
+    jobs,
+    moderation,
+    previewIntervalMs: config.queue.previewIntervalMs,
+    tokenLifetimeMs: opts.tokenLifetimeMs ?? DISCORD_TOKEN_LIFETIME_MS,
+    log,
+  };
+  const context: BotContext = { config, jobs, quota, moderation, submitJob: (i, ask) => submitJob(deps, i, ask) };
+  registerEventHandlers(client, context, deps);
+  client.on(Events.Error, (err) => log('discord client error', err));
+
+  const ready = once(client, Events.ClientReady);
+  await client.login(config.discord.token);
+  await ready;
+  // Only once Discord answers can restored jobs show anything.
+  const recovered = await jobs.recover((job) => presenterFor(deps, job));
+  if (recovered.resumed || recovered.failed) log(`restart: resumed ${recovered.resumed} job(s), failed ${recovered.failed}`);
+
+  return {
+    client,
+    store,
+    jobs,
+    scheduler,
+    context,
+    recovered,
+    async stop() {
+      // Unfinished jobs stay queued/running in the database and are resumed on the next start.
+      await jobs.halt();
+      await client.destroy();
+      await store.close();
+    },
+  };
+}

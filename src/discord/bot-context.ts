@@ -1,0 +1,23 @@
+/** What command handlers get: the services, and the Discord-side helpers they share. */
+import type { ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import type { Config } from '../config/config.ts';
+import type { JobService } from '../services/job-service.ts';
+import type { ModerationService } from '../services/moderation-service.ts';
+import type { QuotaService } from '../services/quota-service.ts';
+import type { JobAsk } from '../services/job-requests.ts';
+import type { AnyInteraction } from './job-submission.ts';
+
+export interface BotContext {
+  config: Config;
+  jobs: JobService;
+  quota: QuotaService;
+  moderation: ModerationService;
+  /** Start a job for the member behind an interaction: validation, defer, queue, presenter. */
+  submitJob(interaction: AnyInteraction, ask: JobAsk | (() => Promise<JobAsk>)): Promise<void>;
+}
+
+/** One module per command in commands/: its definition and its handler. */
+export interface Command {
+  data: { name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
+  execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void>;
+}

@@ -1,0 +1,14 @@
+/** Every command module in commands/, loaded once: the router runs them, deploy-commands registers them. */
+import * as cancel from '../../commands/cancel.ts';
+import * as help from '../../commands/help.ts';
+import * as history from '../../commands/history.ts';
+import * as imagine from '../../commands/imagine.ts';
+import * as info from '../../commands/info.ts';
+import * as queue from '../../commands/queue.ts';
+import type { Command } from './bot-context.ts';
+
+export const COMMANDS: readonly Command[] = [imagine, cancel, queue, history, info, help];
+
+export function commandByName(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.data.name === name);
+}

@@ -1,0 +1,84 @@
+/**
+ * Routes Discord events: slash commands to their modules, buttons and reactions on results to
+ * new jobs. Expected failures (UserError) are answered to the member; anything else is logged
+ * with context and answered with a short generic message.
+ */
+import { Events, type Client, type Interaction, type MessageReaction, type PartialMessageReaction, type PartialUser, type User } from 'discord.js';
+import { UserError } from '../services/user-error.ts';
+import type { BotContext } from './bot-context.ts';
+import { commandByName } from './command-registry.ts';
+import { parseCustomId } from './custom-ids.ts';
+import { presenterFor, replyError, type SubmissionDeps } from './job-submission.ts';
+import { REACTION_ACTIONS } from './result-message.ts';
+
+const GENERIC = 'Something went wrong on our side. Nothing was charged; please try again.';
+
+export function registerEventHandlers(client: Client, ctx: BotContext, deps: SubmissionDeps): void {
+  client.on(Events.InteractionCreate, (interaction) => void onInteraction(interaction, ctx, deps));
+  client.on(Events.MessageReactionAdd, (reaction, user) => void onReaction(client, reaction, user, ctx, deps));
+}
+
+async function onInteraction(interaction: Interaction, ctx: BotContext, deps: SubmissionDeps): Promise<void> {
+  try {
+    if (interaction.isChatInputCommand()) {
+      const command = commandByName(interaction.commandName);
+      if (!command) throw new UserError('command.unknown', `unknown command /${interaction.commandName}; run npm run deploy-commands`);
+      await command.execute(interaction, ctx);
+    } else if (interaction.isButton()) {
+      const action = parseCustomId(interaction.customId);
+      if (!action) return;
+      await ctx.submitJob(interaction, async () => {
+        const parent = await ctx.jobs.getJob(action.jobId);
+        if (!parent) throw new UserError('job.unknown', `job ${action.jobId} no longer exists`);
+        return action.action === 'reroll' ? { kind: 'reroll', parent } : { kind: action.action, parent, index: action.index };
+      });
+    }
+  } catch (err) {
+    if (!interaction.isRepliable()) return;
+    if (err instanceof UserError) {
+      await replyError(interaction as never, err.message).catch((e) => deps.log('could not send an error reply', e));
+      return;
+    }
+    deps.log(`interaction ${interaction.id} (${interaction.isChatInputCommand() ? `/${interaction.commandName}` : interaction.type}) failed`, err);
+    await replyError(interaction as never, GENERIC).catch(() => undefined);
+  }
+}
+
+/** 🔍 🔀 🔁 on a single-image result start that job for whoever reacted; 🔁 works on grids too. */
+async function onReaction(
+  client: Client,
+  reaction: MessageReaction | PartialMessageReaction,
+  user: User | PartialUser,
+  ctx: BotContext,
+  deps: SubmissionDeps,
+): Promise<void> {
+  try {
+    if (user.bot) return;
+    const action = REACTION_ACTIONS[reaction.emoji.name ?? ''];
+    if (!action) return;
+    const message = reaction.message;
+    if (!message.guildId) return;
+    const job = await ctx.jobs.findByResultMessage(message.id);
+    if (!job) return; // not one of our results
+    if (action !== 'reroll' && job.count !== 1) return; // on a grid, U/V buttons name the image
+    const who = { guildId: message.guildId, channelId: message.channelId, userId: user.id, userName: user.username ?? undefined };
+    const ask = action === 'reroll' ? { kind: 'reroll' as const, parent: job } : { kind: action, parent: job, index: 0 };
+    try {
+      await ctx.moderation.checkPrompt(who.guildId, job.prompt, job.negativePrompt ?? undefined);
+      const hint = await ctx.moderation.moderatorHint(who.guildId);
+      await ctx.jobs.submit(who, ask, (newJob) => presenterFor(deps, newJob, { userId: user.id, replyTo: message.id }), hint);
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      // No interaction to answer ephemerally: reply in the channel, addressed to the reactor only.
+      await client.rest.post(`/channels/${message.channelId}/messages`, {
+        body: {
+          content: `<@${user.id}> ${err.message}`,
+          allowed_mentions: { parse: [], users: [user.id] },
+          message_reference: { message_id: message.id, fail_if_not_exists: false },
+        },
+      });
+    }
+  } catch (err) {
+    deps.log(`reaction ${reaction.emoji.name} by ${user.id} failed`, err);
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Starting a job from an interaction (a slash command or a button): refuse bad input at once,
+ * ephemerally and before anything is queued or charged; otherwise acknowledge within Discord's
+ * 3 seconds and hand the job to the job service with a presenter that will show it.
+ */
+import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type REST } from 'discord.js';
+import type { JobRecord } from '../store/index.ts';
+import type { JobAsk } from '../services/job-requests.ts';
+import { planJob } from '../services/job-requests.ts';
+import type { JobService } from '../services/job-service.ts';
+import type { ModerationService } from '../services/moderation-service.ts';
+import { UserError } from '../services/user-error.ts';
+import { JobPresenter, NO_PINGS, type PresenterTarget } from './job-presenter.ts';
+
+export type AnyInteraction = ChatInputCommandInteraction | ButtonInteraction;
+
+export interface SubmissionDeps {
+  rest: REST;
+  applicationId: () => string;
+  jobs: JobService;
+  moderation: ModerationService;
+  previewIntervalMs: number;
+  /** How long an interaction token works (Discord: 15 minutes). */
+  tokenLifetimeMs: number;
+  log: (message: string, err?: unknown) => void;
+}
+
+/** When to stop trusting a token: a little before Discord does, so no edit races the expiry. */
+export function tokenExpiry(createdAt: number, lifetimeMs: number): number {
+  return createdAt + lifetimeMs - Math.min(60_000, lifetimeMs / 10);
+}
+
+export function presenterFor(deps: SubmissionDeps, job: JobRecord, extra: Partial<PresenterTarget> = {}): JobPresenter {
+  const interaction =
+    job.interactionToken && job.tokenExpiresAt ? { token: job.interactionToken, expiresAt: job.tokenExpiresAt.getTime() } : undefined;
+  return new JobPresenter(
+    deps.rest,
+    { applicationId: deps.applicationId(), channelId: job.channelId, userId: job.userId, interaction, channelMessageId: job.fallbackMessageId ?? undefined, ...extra },
+    {
+      previewIntervalMs: deps.previewIntervalMs,
+      log: deps.log,
+      onMessageIds: (ids) =>
+        void deps.jobs
+          .recordMessages(job.id, { replyMessageId: ids.replyMessageId, resultMessageId: ids.resultMessageId, fallbackMessageId: ids.channelMessageId })
+          .catch((err) => deps.log(`job ${job.id}: could not record message ids`, err)),
+    },
+  );
+}
+
+export async function replyError(interaction: AnyInteraction, message: string): Promise<void> {
+  const payload = { content: message, flags: MessageFlags.Ephemeral as const, allowedMentions: NO_PINGS };
+  if (interaction.deferred && !interaction.replied) {
+    // The public "thinking..." reply goes away; the refusal is for the member's eyes only.
+    await interaction.deleteReply().catch(() => undefined);
+    await interaction.followUp(payload);
+  } else if (interaction.replied) {
+    await interaction.followUp(payload);
+  } else {
+    await interaction.reply(payload);
+  }
+}
+
+export async function submitJob(deps: SubmissionDeps, interaction: AnyInteraction, askOrLoad: JobAsk | (() => Promise<JobAsk>)): Promise<void> {
+  if (!interaction.inGuild()) {
+    await interaction.reply({ content: 'Images are made in servers, not in direct messages.', flags: MessageFlags.Ephemeral });
+    return;
+  }
+  const guildId = interaction.guildId;
+  let deferred: Promise<unknown> | undefined;
+  try {
+    // Buttons read their parent job from the database: acknowledge first so Discord's 3 seconds hold.
+    if (typeof askOrLoad === 'function') deferred = interaction.deferReply();
+    const ask = typeof askOrLoad === 'function' ? await askOrLoad() : askOrLoad;
+    const plan = planJob(deps.jobs.pipeline, ask); // bad values: refused here, nothing queued or charged
+    await deps.moderation.checkPrompt(guildId, plan.resolved.prompt, plan.resolved.negativePrompt);
+    deferred ??= interaction.deferReply();
+    await deferred;
+    const hint = await deps.moderation.moderatorHint(guildId);
+    const expiresAt = new Date(tokenExpiry(interaction.createdTimestamp, deps.tokenLifetimeMs));
+    await deps.jobs.submit(
+      {
+        guildId,
+        channelId: interaction.channelId,
+        userId: interaction.user.id,
+        userName: interaction.user.username,
+        interaction: { id: interaction.id, token: interaction.token, expiresAt },
+      },
+      ask,
+      (job) => presenterFor(deps, job),
+      hint,
+    );
+  } catch (err) {
+    await deferred?.catch(() => undefined);
+    if (err instanceof UserError) {
+      await replyError(interaction, err.message);
+      return;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Turns what a member asked for (an /imagine, or a button on an earlier result) into a validated
+ * engine request and the job row that records it. Pure apart from reading the parent job, so every
+ * refusal happens before anything is queued or charged.
+ */
+import { sizeForAspect } from '../diffusion/image-sizes.ts';
+import type { DiffusionPipeline } from '../diffusion/pipeline.ts';
+import { RequestError } from '../diffusion/request-error.ts';
+import type { GenerateRequest, ResolvedRequest, SamplerName } from '../diffusion/types.ts';
+import type { JobRecord } from '../store/index.ts';
+import type { ImagineOptions } from './imagine-options.ts';
+import type { JobKind } from './job-observer.ts';
+import { UserError } from './user-error.ts';
+
+/** img2img strength of a variation: same composition, new details. */
+export const VARY_STRENGTH = 0.6;
+/** img2img strength of a 2x upscale: redraws detail, keeps the picture. */
+export const UPSCALE_STRENGTH = 0.35;
+export const DEFAULT_COUNT = 4;
+
+export type JobAsk =
+  | { kind: 'imagine'; options: ImagineOptions }
+  | { kind: 'reroll'; parent: JobRecord }
+  | { kind: 'upscale' | 'vary'; parent: JobRecord; index: number };
+
+export interface PlannedJob {
+  kind: JobKind;
+  resolved: ResolvedRequest;
+  parentJobId?: number;
+  parentImageIndex?: number;
+}
+
+const PLACEHOLDER = { width: 1, height: 1, data: new Uint8Array(3) };
+
+/** RequestError (engine words) -> UserError (what the member reads). */
+function resolveOrRefuse(pipeline: DiffusionPipeline, request: GenerateRequest): ResolvedRequest {
+  try {
+    return pipeline.resolve(request);
+  } catch (err) {
+    if (err instanceof RequestError) throw new UserError(`option.${err.field}`, err.message);
+    throw err;
+  }
+}
+
+export function planJob(pipeline: DiffusionPipeline, ask: JobAsk): PlannedJob {
+  if (ask.kind === 'imagine') {
+    const o = ask.options;
+    const size = o.aspect ? sizeForAspect(pipeline.info.sizes, o.aspect[0], o.aspect[1]) : {};
+    const resolved = resolveOrRefuse(pipeline, {
+      prompt: o.prompt,
+      negativePrompt: o.negative,
+      seed: o.seed,
+      steps: o.steps,
+      guidance: o.guidance,
+      sampler: o.sampler,
+      n: o.count ?? DEFAULT_COUNT,
+      ...size,
+    });
+    return { kind: 'imagine', resolved };
+  }
+  const p = ask.parent;
+  if (p.status !== 'done') {
+    throw new UserError('job.not-done', `job ${p.id} is ${p.status}; buttons work on finished jobs only`);
+  }
+  const base = {
+    prompt: p.prompt,
+    negativePrompt: p.negativePrompt ?? undefined,
+    steps: p.steps,
+    guidance: p.guidance,
+    sampler: p.sampler as SamplerName,
+  };
+  if (ask.kind === 'reroll') {
+    // Same prompt and settings, new seeds (a reroll of an upscale re-runs its picture at that size).
+    const resolved = resolveOrRefuse(pipeline, { ...base, n: p.count, width: p.width, height: p.height });
+    return { kind: 'reroll', resolved, parentJobId: p.id };
+  }
+  if (!Number.isInteger(ask.index) || ask.index < 0 || ask.index >= p.count) {
+    throw new UserError('job.image', `job ${p.id} has ${p.count} image${p.count === 1 ? '' : 's'}; there is no image ${ask.index + 1}`);
+  }
+  if (ask.kind === 'upscale') {
+    const resolved = resolveOrRefuse(pipeline, {
+      ...base,
+      seed: (p.seed + ask.index) >>> 0,
+      n: 1,
+      width: p.width * 2,
+      height: p.height * 2,
+      init: { image: PLACEHOLDER, strength: UPSCALE_STRENGTH },
+    });
+    return { kind: 'upscale', resolved, parentJobId: p.id, parentImageIndex: ask.index };
+  }
+  const resolved = resolveOrRefuse(pipeline, {
+    ...base,
+    n: 1,
+    width: p.width,
+    height: p.height,
+    init: { image: PLACEHOLDER, strength: VARY_STRENGTH },
+  });
+  return { kind: 'vary', resolved, parentJobId: p.id, parentImageIndex: ask.index };
+}
+
+/** The engine request that re-runs a stored job (after a restart too). */
+export function requestOf(job: JobRecord): GenerateRequest {
+  return {
+    prompt: job.prompt,
+    negativePrompt: job.negativePrompt ?? undefined,
+    steps: job.steps,
+    guidance: job.guidance,
+    sampler: job.sampler as SamplerName,
+    width: job.width,
+    height: job.height,
+    n: job.count,
+    seed: job.seed,
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * A server's own rules: who counts as a moderator, which words prompts may not contain, and the
+ * audit trail of every moderator action. Discord-agnostic: callers pass what Discord told them.
+ */
+import type { Store } from '../store/index.ts';
+import { UserError } from './user-error.ts';
+
+/** What the caller knows about the member acting. */
+export interface Actor {
+  userId: string;
+  guildId: string;
+  /** Discord's Manage Server permission. */
+  canManageGuild: boolean;
+  roleIds: readonly string[];
+}
+
+/** Lower case, accents and compatibility forms folded: "Gôre", "GORE" and "ｇｏｒｅ" compare equal. */
+export function foldText(text: string): string {
+  return text.normalize('NFKD').replace(/\p{M}+/gu, '').normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export class ModerationService {
+  readonly #store: Store;
+  readonly #banned = new Map<string, Array<{ word: string; pattern: RegExp }>>();
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  async isModerator(actor: Actor): Promise<boolean> {
+    if (actor.canManageGuild) return true;
+    const guild = await this.#store.guilds.get(actor.guildId);
+    return Boolean(guild?.moderatorRoleId && actor.roleIds.includes(guild.moderatorRoleId));
+  }
+
+  /** Checked in the handler on every moderator command, not only through Discord's default permissions. */
+  async requireModerator(actor: Actor): Promise<void> {
+    if (!(await this.isModerator(actor))) {
+      const guild = await this.#store.guilds.get(actor.guildId);
+      const role = guild?.moderatorRoleId ? ` or the <@&${guild.moderatorRoleId}> role` : '';
+      throw new UserError('mod.forbidden', `Only members with the Manage Server permission${role} can do this.`);
+    }
+  }
+
+  /** Who a member should ask for more credits. */
+  async moderatorHint(guildId: string): Promise<string> {
+    const guild = await this.#store.guilds.get(guildId);
+    return guild?.moderatorRoleId ? `a moderator (<@&${guild.moderatorRoleId}>)` : 'a server moderator (Manage Server)';
+  }
+
+  async #patterns(guildId: string) {
+    let list = this.#banned.get(guildId);
+    if (!list) {
+      const words = await this.#store.bannedWords.list(guildId);
+      // Whole words only: banning "ass" must not refuse "class".
+      list = words.map((word) => ({ word, pattern: new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(foldText(word))}(?![\\p{L}\\p{N}])`, 'u') }));
+      this.#banned.set(guildId, list);
+    }
+    return list;
+  }
+
+  /** Refuses a prompt (or negative prompt) that contains one of the server's banned words. */
+  async checkPrompt(guildId: string, ...texts: Array<string | undefined>): Promise<void> {
+    const patterns = await this.#patterns(guildId);
+    if (patterns.length === 0) return;
+    for (const text of texts) {
+      if (!text) continue;
+      const folded = foldText(text);
+      const hit = patterns.find((p) => p.pattern.test(folded));
+      if (hit) throw new UserError('prompt.banned', `This server does not allow "${hit.word}" in prompts. Nothing was queued or charged.`);
+    }
+  }
+
+  async banWord(actor: Actor, word: string): Promise<{ word: string; added: boolean }> {
+    const r = await this.#store.bannedWords.add(actor.guildId, word, actor.userId);
+    this.#banned.delete(actor.guildId);
+    await this.audit(actor, 'ban-word', r.word, { added: r.added });
+    return r;
+  }
+
+  async unbanWord(actor: Actor, word: string): Promise<{ word: string; removed: boolean }> {
+    const r = await this.#store.bannedWords.remove(actor.guildId, word);
+    this.#banned.delete(actor.guildId);
+    await this.audit(actor, 'unban-word', r.word, { removed: r.removed });
+    return r;
+  }
+
+  bannedWords(guildId: string): Promise<string[]> {
+    return this.#store.bannedWords.list(guildId);
+  }
+
+  async audit(actor: Actor, action: string, target?: string, details?: unknown): Promise<void> {
+    await this.#store.modActions.record({ guildId: actor.guildId, actorId: actor.userId, action, target: target ?? null, details });
+  }
+
+  auditLog(guildId: string, limit = 20) {
+    return this.#store.modActions.listRecent(guildId, { limit });
+  }
+}

@@ -1,0 +1,166 @@
+// Generation jobs: creation in the queue, status changes with their timings, history and the
+// lists a restart needs. Status changes are conditional updates, so a worker finishing a job
+// and a moderator cancelling it cannot both win.
+import type { StoreContext } from './context.ts';
+import { ensureGuild, ensureUser } from './ensure-rows.ts';
+import {
+  toJobRecord,
+  validateNewJob,
+  type JobMessagesPatch,
+  type JobRecord,
+  type JobStatus,
+  type NewJob,
+  UNFINISHED_STATUSES,
+} from './job-record.ts';
+import { requireCount, requirePositive } from './validate.ts';
+
+// `ok: false`: the job was not in a status the change starts from (`job` shows where it is), or
+// does not exist (`job` null).
+export type JobTransition = { ok: true; job: JobRecord } | { ok: false; job: JobRecord | null };
+
+export interface JobRepository {
+  create(job: NewJob): Promise<JobRecord>;
+  get(jobId: number): Promise<JobRecord | null>;
+  // queued -> running; sets startedAt.
+  markRunning(jobId: number, at?: Date): Promise<JobTransition>;
+  // running -> done; sets finishedAt and durationMs.
+  markDone(jobId: number, at?: Date): Promise<JobTransition>;
+  // queued or running -> failed, with the error shown to the member.
+  markFailed(jobId: number, error: string, at?: Date): Promise<JobTransition>;
+  // queued or running -> cancelled; `reason` lands in `error` ("cancelled by a moderator").
+  markCancelled(jobId: number, reason?: string, at?: Date): Promise<JobTransition>;
+  // running -> queued, for jobs a restart interrupted; clears startedAt.
+  requeue(jobId: number): Promise<JobTransition>;
+  setMessages(jobId: number, patch: JobMessagesPatch): Promise<JobRecord>;
+  // Newest first.
+  listRecentByUser(userId: string, options?: { guildId?: string; limit?: number }): Promise<JobRecord[]>;
+  // Oldest first (queue order). Restart recovery: listByStatus(['queued', 'running']).
+  listByStatus(statuses: readonly JobStatus[], options?: { guildId?: string }): Promise<JobRecord[]>;
+  // Jobs waiting or running, for queue limits.
+  countUnfinished(filter: { guildId: string; userId?: string }): Promise<number>;
+  // The job whose result is this Discord message (reactions on results start jobs from it).
+  findByResultMessage(messageId: string): Promise<JobRecord | null>;
+  // Deletes a queued job that was refused before anything was charged (no ledger rows, no
+  // images), so a refusal leaves no trace in the member's history. False if it had gone further.
+  discard(jobId: number): Promise<boolean>;
+}
+
+export function createJobRepository(ctx: StoreContext): JobRepository {
+  const { db } = ctx;
+
+  async function transition(
+    jobId: number,
+    from: readonly JobStatus[],
+    change: (job: JobRecord) => Parameters<typeof db.job.updateMany>[0]['data'],
+  ): Promise<JobTransition> {
+    const row = await db.job.findUnique({ where: { id: jobId } });
+    if (row === null) return { ok: false, job: null };
+    const job = toJobRecord(row);
+    if (!from.includes(job.status)) return { ok: false, job };
+    // Conditional on the status read above: a concurrent change in between makes this a no-op.
+    const { count } = await db.job.updateMany({ where: { id: jobId, status: job.status }, data: change(job) });
+    const current = toJobRecord(await db.job.findUniqueOrThrow({ where: { id: jobId } }));
+    return count === 1 ? { ok: true, job: current } : { ok: false, job: current };
+  }
+
+  function finish(job: JobRecord, at: Date) {
+    return {
+      finishedAt: at,
+      durationMs: job.startedAt === null ? null : Math.max(0, at.getTime() - job.startedAt.getTime()),
+    };
+  }
+
+  return {
+    async create(job) {
+      validateNewJob(job);
+      const now = ctx.now();
+      await ensureGuild(db, job.guildId, now);
+      await ensureUser(db, job.userId, job.userName, now);
+      const { userName: _userName, seed, cost = 0, ...fields } = job;
+      const row = await db.job.create({
+        data: { ...fields, seed: BigInt(seed), cost: requireCount('job cost', cost), status: 'queued', createdAt: now },
+      });
+      return toJobRecord(row);
+    },
+
+    async get(jobId) {
+      const row = await db.job.findUnique({ where: { id: jobId } });
+      return row === null ? null : toJobRecord(row);
+    },
+
+    markRunning(jobId, at = ctx.now()) {
+      return transition(jobId, ['queued'], () => ({ status: 'running', startedAt: at }));
+    },
+
+    markDone(jobId, at = ctx.now()) {
+      return transition(jobId, ['running'], (job) => ({ status: 'done', error: null, ...finish(job, at) }));
+    },
+
+    markFailed(jobId, error, at = ctx.now()) {
+      return transition(jobId, UNFINISHED_STATUSES, (job) => ({ status: 'failed', error, ...finish(job, at) }));
+    },
+
+    markCancelled(jobId, reason, at = ctx.now()) {
+      return transition(jobId, UNFINISHED_STATUSES, (job) => ({
+        status: 'cancelled',
+        error: reason ?? null,
+        ...finish(job, at),
+      }));
+    },
+
+    requeue(jobId) {
+      return transition(jobId, ['running'], () => ({ status: 'queued', startedAt: null }));
+    },
+
+    async setMessages(jobId, patch) {
+      const row = await db.job.update({ where: { id: jobId }, data: patch }).catch((error: unknown) => {
+        throw new Error(`expected job ${jobId} to exist to record its messages: ${(error as Error).message}`, {
+          cause: error,
+        });
+      });
+      return toJobRecord(row);
+    },
+
+    async listRecentByUser(userId, options = {}) {
+      const rows = await db.job.findMany({
+        where: { userId, ...(options.guildId === undefined ? {} : { guildId: options.guildId }) },
+        orderBy: { id: 'desc' },
+        take: requirePositive('limit', options.limit ?? 10),
+      });
+      return rows.map(toJobRecord);
+    },
+
+    async listByStatus(statuses, options = {}) {
+      const rows = await db.job.findMany({
+        where: {
+          status: { in: [...statuses] },
+          ...(options.guildId === undefined ? {} : { guildId: options.guildId }),
+        },
+        orderBy: { id: 'asc' },
+      });
+      return rows.map(toJobRecord);
+    },
+
+    async findByResultMessage(messageId) {
+      const row = await db.job.findFirst({ where: { resultMessageId: messageId }, orderBy: { id: 'desc' } });
+      return row === null ? null : toJobRecord(row);
+    },
+
+    async discard(jobId) {
+      const charged = await db.quotaLedger.count({ where: { jobId } });
+      if (charged > 0) return false;
+      const { count } = await db.job.deleteMany({ where: { id: jobId, status: 'queued' } });
+      return count === 1;
+    },
+
+    countUnfinished(filter) {
+      return db.job.count({
+        where: {
+          guildId: filter.guildId,
+          status: { in: [...UNFINISHED_STATUSES] },
+          ...(filter.userId === undefined ? {} : { userId: filter.userId }),
+        },
+      });
+    },
+  };
+}

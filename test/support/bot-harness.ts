@@ -1,0 +1,73 @@
+/**
+ * The real bot (real discord.js client, real SQLite file, the embedded ONNX model) against the
+ * local Discord-compatible server. Each harness has its own database and image folder.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { REST, Routes } from 'discord.js';
+import { startBot, type RunningBot, type StartOptions } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/config/config.ts';
+import { COMMANDS } from '../../src/discord/command-registry.ts';
+import { FakeDiscord, type FakeDiscordOptions } from './fake-discord/index.ts';
+import { EMBEDDED_MODEL_DIR, embeddedPipeline } from './model.ts';
+
+export interface Harness {
+  discord: FakeDiscord;
+  bot: RunningBot;
+  config: Config;
+  dir: string;
+  /** Stop the bot as a crash would and start a new one on the same database and images. */
+  restart(options?: StartOptions): Promise<RunningBot>;
+  close(): Promise<void>;
+  logs: string[];
+}
+
+export async function startHarness(
+  env: Record<string, string> = {},
+  options: { discord?: FakeDiscordOptions; bot?: StartOptions } = {},
+): Promise<Harness> {
+  const discord = await FakeDiscord.start(options.discord);
+  const dir = mkdtempSync(path.join(tmpdir(), 'bot-test-'));
+  const config = loadConfig({
+    DISCORD_TOKEN: discord.botToken,
+    DISCORD_CLIENT_ID: discord.applicationId,
+    DISCORD_API_URL: discord.restUrl,
+    DATABASE_URL: `file:${path.join(dir, 'bot.db')}`,
+    IMAGE_DIR: path.join(dir, 'images'),
+    MODEL_DIR: EMBEDDED_MODEL_DIR,
+    PREVIEW_INTERVAL_MS: '250',
+    ...env,
+  });
+  // Register the commands as `npm run deploy-commands` does, so options arrive typed.
+  await new REST({ api: discord.restUrl })
+    .setToken(discord.botToken)
+    .put(Routes.applicationGuildCommands(discord.applicationId, discord.guild.id), { body: COMMANDS.map((c) => c.data.toJSON()) });
+  const logs: string[] = [];
+  const log = (m: string, err?: unknown) => void logs.push(`${m}${err ? `: ${(err as Error).message ?? err}` : ''}`);
+  const pipeline = await embeddedPipeline();
+  const start = (extra?: StartOptions) => startBot(config, { pipeline, log, ...options.bot, ...extra });
+  const harness: Harness = {
+    discord,
+    config,
+    dir,
+    logs,
+    bot: await start(),
+    async restart(extra) {
+      await harness.bot.stop();
+      harness.bot = await start(extra);
+      return harness.bot;
+    },
+    async close() {
+      await harness.bot.stop();
+      await discord.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+/** Custom ids of a message's buttons, row by row. */
+export function buttonIds(components: unknown[]): string[][] {
+  return (components as Array<{ components: Array<{ custom_id: string }> }>).map((row) => row.components.map((b) => b.custom_id));
+}
