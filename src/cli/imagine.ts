@@ -32,7 +32,75 @@ const FLAG: Record<string, string> = {
   init: '--init',
 };
 
-class UsageError extends Error {}
+/** A bad command line, reported as one line: `error: <flag>: <what is allowed>`. */
+class UsageError extends Error {
+  constructor(
+    readonly flag: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const OPTIONS = {
+  negative: { type: 'string' },
+  seed: { type: 'string' },
+  steps: { type: 'string' },
+  cfg: { type: 'string' },
+  sampler: { type: 'string' },
+  n: { type: 'string' },
+  size: { type: 'string' },
+  strength: { type: 'string' },
+  init: { type: 'string' },
+  upscale: { type: 'string' },
+  out: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const OPTION_LIST = Object.keys(OPTIONS).map((o) => `--${o}`).join(', ');
+
+/**
+ * `--seed -1` is a negative number, not a missing value followed by a flag: pass it as `--seed=-1`
+ * so the validator can say what the allowed range is (parseArgs would call it ambiguous).
+ */
+function joinNegativeNumbers(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const name = /^--([a-z]+)$/.exec(a)?.[1];
+    const next = argv[i + 1];
+    if (name && OPTIONS[name as keyof typeof OPTIONS]?.type === 'string' && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+/** node:util parseArgs, with its multi-line errors turned into one line naming the flag. */
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({ args: joinNegativeNumbers(argv), allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? '';
+    const message = (err as Error).message;
+    const flag = /'(?:-\w, )?(--?[^' ]+)/.exec(message)?.[1] ?? 'arguments';
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(flag, `unknown option; the options are ${OPTION_LIST} (see --help)`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      const next = argv[argv.indexOf(flag) + 1];
+      if (/argument missing/.test(message) || next?.startsWith('--')) throw new UsageError(flag, 'needs a value');
+      if (/ambiguous/.test(message)) throw new UsageError(flag, `the value starts with "-"; write ${flag}=VALUE`);
+      if (/does not take an argument/.test(message)) throw new UsageError(flag, 'takes no value');
+    }
+    throw new UsageError(flag, message.split('\n')[0]);
+  }
+}
 
 /** Numbers stay strings when malformed, so the validator can quote what was typed. */
 function num(v: string | undefined): number | undefined {
@@ -44,30 +112,13 @@ function num(v: string | undefined): number | undefined {
 function parseSize(v: string | undefined): { width?: number; height?: number } {
   if (v === undefined) return {};
   const m = /^(\d+)x(\d+)$/i.exec(v.trim());
-  if (!m) throw new UsageError(`--size must look like WIDTHxHEIGHT, e.g. 128x128, got "${v}"`);
+  if (!m) throw new UsageError('--size', `must look like WIDTHxHEIGHT, e.g. 128x128, got "${v}"`);
   return { width: Number(m[1]), height: Number(m[2]) };
 }
 
 async function main(argv: string[]): Promise<number> {
   dotenv.config({ quiet: true });
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      negative: { type: 'string' },
-      seed: { type: 'string' },
-      steps: { type: 'string' },
-      cfg: { type: 'string' },
-      sampler: { type: 'string' },
-      n: { type: 'string' },
-      size: { type: 'string' },
-      strength: { type: 'string' },
-      init: { type: 'string' },
-      upscale: { type: 'string' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseCommandLine(argv);
   if (values.help) {
     console.log(USAGE);
     return 0;
@@ -93,7 +144,9 @@ async function main(argv: string[]): Promise<number> {
     n: num(values.n),
     ...parseSize(values.size),
   };
-  if (values.strength !== undefined && !values.init) throw new UsageError('--strength needs --init PATH (the image to start from)');
+  if (values.strength !== undefined && !values.init && !values.upscale) {
+    throw new UsageError('--strength', 'needs --init PATH (the image to start from) or --upscale PATH; strength is a number above 0 and at most 1');
+  }
   const pipeline = await DiffusionPipeline.load(config.model.dir, {
     provider: config.model.provider,
     threads: config.model.threads,
@@ -142,8 +195,8 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof RequestError) console.error(`error: ${FLAG[err.field] ?? err.field}: ${err.message}`);
-    else if (err instanceof UsageError || err instanceof ConfigError) console.error(`error: ${err.message}`);
-    else if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) console.error(`error: ${err.message}\n${USAGE}`);
+    else if (err instanceof UsageError) console.error(`error: ${err.flag}: ${err.message}`);
+    else if (err instanceof ConfigError) console.error(`error: ${err.message}`);
     else console.error(`error: ${(err as Error).message ?? err}`);
     process.exit(2);
   },

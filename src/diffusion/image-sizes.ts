@@ -37,12 +37,19 @@ export function checkSize(rule: SizeRule, width: number, height: number): string
 }
 
 /**
- * The allowed size closest to an aspect ratio at about the native pixel count (for `--ar 3:2`).
+ * The allowed size that best matches an aspect ratio near the native pixel count (for `--ar 3:2`):
+ * the ratio counts most, the pixel count a quarter as much, so 3:2 on a 128x128 model is 192x128
+ * (exact ratio, 1.5x the pixels) rather than 160x96 (5:3).
  */
 export function sizeForAspect(rule: SizeRule, aw: number, ah: number): { width: number; height: number } {
   const area = rule.nativeWidth * rule.nativeHeight;
-  const snap = (v: number) => Math.min(rule.max, Math.max(rule.min, Math.round(v / rule.multiple) * rule.multiple));
-  const width = snap(Math.sqrt((area * aw) / ah));
-  const height = snap(Math.sqrt((area * ah) / aw));
-  return { width, height };
+  const target = Math.log(aw / ah);
+  let best = { width: rule.nativeWidth, height: rule.nativeHeight, score: Infinity };
+  for (let width = rule.min; width <= rule.max; width += rule.multiple) {
+    for (let height = rule.min; height <= rule.max; height += rule.multiple) {
+      const score = Math.abs(Math.log(width / height) - target) + 0.25 * Math.abs(Math.log((width * height) / area));
+      if (score < best.score - 1e-12) best = { width, height, score };
+    }
+  }
+  return { width: best.width, height: best.height };
 }

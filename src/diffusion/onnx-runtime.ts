@@ -16,6 +16,8 @@ export interface RuntimeOptions {
 }
 
 let cudaWarned = false;
+/** After one failed CUDA start, later sessions go straight to CPU (onnxruntime prints a native error per try). */
+let cudaFailed = false;
 
 export async function createSession(file: string, opts: RuntimeOptions = {}): Promise<ort.InferenceSession> {
   const base: ort.InferenceSession.SessionOptions = {
@@ -23,13 +25,14 @@ export async function createSession(file: string, opts: RuntimeOptions = {}): Pr
     executionMode: 'sequential',
     intraOpNumThreads: opts.threads ?? 0,
   };
-  if (opts.provider === 'cuda') {
+  if (opts.provider === 'cuda' && !cudaFailed) {
     // The npm package bundles the CPU build only; the CUDA provider exists once installed with
     // --onnxruntime-node-install=cuda12. Trying it is the only reliable test.
     try {
       // Severity 4 (fatal only): the failed attempt is reported once below, not as a native stack.
       return await ort.InferenceSession.create(file, { ...base, executionProviders: ['cuda'], logSeverityLevel: 4 });
     } catch (err) {
+      cudaFailed = true;
       const why = (err as Error).message.split('\n')[0];
       warnOnce(
         opts,
@@ -50,6 +53,7 @@ function warnOnce(opts: RuntimeOptions, message: string): void {
 /** For tests: let the next CUDA fallback warn again. */
 export function resetCudaWarning(): void {
   cudaWarned = false;
+  cudaFailed = false;
 }
 
 export interface InputInfo {

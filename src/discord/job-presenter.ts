@@ -93,7 +93,7 @@ export class JobPresenter implements JobObserver {
       .catch((err) => this.#throttle.done(retryAfter(err)));
   }
 
-  async done(result: JobResult): Promise<void> {
+  async done(result: JobResult): Promise<{ messageId: string }> {
     this.#finished = true;
     const single = result.seeds.length === 1;
     const payload: Payload = {
@@ -106,6 +106,7 @@ export class JobPresenter implements JobObserver {
       files: [{ name: `job-${result.job.id}.png`, data: result.png }],
     };
     const message = await this.#deliver(payload);
+    // Recorded now, before the reactions go on, so a reaction can find its job at once.
     this.#opts.onMessageIds?.({ resultMessageId: message.id });
     if (single) {
       for (const emoji of SINGLE_IMAGE_REACTIONS) {
@@ -114,6 +115,7 @@ export class JobPresenter implements JobObserver {
         ).catch((err) => this.#opts.log?.(`could not add ${emoji} to ${message.id}`, err));
       }
     }
+    return { messageId: message.id };
   }
 
   async failed(message: string): Promise<void> {

@@ -47,7 +47,8 @@ export interface JobProgress {
 export interface JobObserver {
   queued(position: number, etaMs: number | undefined): void | Promise<void>;
   progress(p: JobProgress): void;
-  done(result: JobResult): Promise<void>;
+  /** Posts the result; returns the id of the message that shows it (reactions start from it). */
+  done(result: JobResult): Promise<{ messageId: string } | void>;
   failed(message: string): Promise<void>;
   cancelled(reason: string): Promise<void>;
 }

@@ -198,7 +198,8 @@ export class JobService {
     if (!done.ok) return; // a moderator cancelled it in the last instant; the cancel path reports it
     await quota.settle(job.id);
     try {
-      await entry.observer.done({ job: summary(done.job), png, seeds: result.images.map((i) => i.seed), durationMs: done.job.durationMs ?? result.timings.totalMs, warnings: result.warnings });
+      const shown = await entry.observer.done({ job: summary(done.job), png, seeds: result.images.map((i) => i.seed), durationMs: done.job.durationMs ?? result.timings.totalMs, warnings: result.warnings });
+      if (shown) await this.recordMessages(job.id, { resultMessageId: shown.messageId });
     } catch (err) {
       this.#log(`job ${job.id} finished but its result could not be posted`, err);
     }

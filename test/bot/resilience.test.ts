@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../support/bot-harness.ts';
+import type { MessageRecord } from '../support/fake-discord/index.ts';
+
+const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('the bot under Discord failures', () => {
+  it('survives a 429 storm on preview edits: previews are dropped, never queued, and the result arrives', async () => {
+    h = await startHarness({ PREVIEW_INTERVAL_MS: '250' });
+    const storm = h.discord.rateLimit({ method: 'PATCH', path: /^\/webhooks\//, count: 25, retryAfterMs: 200 });
+    const cmd = h.discord.slashCommand({ name: 'imagine', options: { prompt: 'a yellow star', steps: 60, seed: 3 } });
+    const result = await cmd.waitForOriginal(hasImage, { timeoutMs: 120_000 });
+    expect(storm.hits).toBeGreaterThan(0);
+    const patches = h.discord.requestsTo('PATCH', /^\/webhooks\//);
+    // With 60 steps and 250 ms between previews, a client that queued previews would keep
+    // sending them after the storm; ours sent none once the result was in.
+    const resultAt = result.revisions.find((r) => r.attachments.some((a) => a.filename.startsWith('job-')))!.at;
+    expect(patches.filter((p) => p.at > resultAt)).toEqual([]);
+    expect(patches.length).toBeLessThan(60);
+    const job = await h.bot.store.jobs.findByResultMessage(result.id);
+    expect(job?.status).toBe('done');
+  });
+
+  it('continues past the interaction token lifetime in a channel message addressed to the requester', async () => {
+    h = await startHarness({}, { discord: { tokenLifetimeMs: 2500 }, bot: { tokenLifetimeMs: 2500 } });
+    const cmd = h.discord.slashCommand({ name: 'imagine', options: { prompt: 'a purple circle', steps: 150, seed: 9 } });
+    await cmd.waitForAck();
+    const posted = await h.discord.waitFor(() => h!.discord.messages().find((m) => !m.interactionId && hasImage(m)), { timeoutMs: 180_000 });
+    expect(posted.content).toMatch(new RegExp(`^<@${h.discord.user.id}> `));
+    expect(posted.pings.users).toEqual([h.discord.user.id]);
+    expect(posted.components.length).toBe(3);
+    const job = await h.bot.store.jobs.findByResultMessage(posted.id);
+    expect(job).toMatchObject({ status: 'done', seed: 9 });
+    // Nothing was sent with the dead token.
+    expect(h.discord.requests.filter((r) => r.status === 401)).toEqual([]);
+  });
+
+  it('posts the result anew when the reply was deleted mid-job', async () => {
+    h = await startHarness();
+    const cmd = h.discord.slashCommand({ name: 'imagine', options: { prompt: 'an orange square', steps: 80, seed: 1 } });
+    const withPreview = await cmd.waitForOriginal((m) => m.attachments.some((a) => a.filename === 'preview.png'), { timeoutMs: 60_000 });
+    h.discord.deleteMessage(withPreview.channelId, withPreview.id);
+    const posted = await h.discord.waitFor(() => h!.discord.messages().find((m) => m.id !== withPreview.id && hasImage(m)), { timeoutMs: 120_000 });
+    expect(posted.content).toMatch(/an orange square/);
+    expect((await h.bot.store.jobs.findByResultMessage(posted.id))?.status).toBe('done');
+  });
+
+  it('resumes queued and running jobs after a restart, each delivered exactly once and charged once', async () => {
+    h = await startHarness();
+    const users = [h.discord.user, h.discord.newMember({ username: 'b' }), h.discord.newMember({ username: 'c' })];
+    const cmds = users.map((user, k) => h!.discord.slashCommand({ name: 'imagine', user, options: { prompt: `a red heart ${k}`, steps: 40, seed: 10 + k } }));
+    await h.discord.waitFor(async () => (await h!.bot.store.jobs.listByStatus(['running'])).length === 1 && (await h!.bot.store.jobs.listByStatus(['queued'])).length === 2, { timeoutMs: 60_000 });
+    const bot = await h.restart();
+    expect(bot.recovered).toEqual({ resumed: 3, failed: 0 });
+    const results = await Promise.all(cmds.map((c) => c.waitForOriginal(hasImage, { timeoutMs: 180_000 })));
+    await bot.jobs.idle();
+    const jobs = await Promise.all(results.map((r) => bot.store.jobs.findByResultMessage(r.id)));
+    expect(jobs.map((j) => j?.status)).toEqual(['done', 'done', 'done']);
+    for (const job of jobs) {
+      const rows = await bot.store.ledger.entriesForJob(job!.id);
+      expect(rows.map((r) => r.reason).sort()).toEqual(['reserve', 'settle']);
+      // One result message per job, however many times the process started.
+      expect(h.discord.messages().filter((m) => hasImage(m) && m.content.includes(`Job ${job!.id} `))).toHaveLength(1);
+    }
+  });
+});
