@@ -16,8 +16,11 @@ export interface RuntimeOptions {
 }
 
 let cudaWarned = false;
-/** After one failed CUDA start, later sessions go straight to CPU (onnxruntime prints a native error per try). */
-let cudaFailed = false;
+/**
+ * Whether CUDA started, decided by the first session that tries: the others (a pipeline creates
+ * its sessions together) wait for that answer instead of each failing with a native error line.
+ */
+let cudaWorks: Promise<boolean> | undefined;
 
 export async function createSession(file: string, opts: RuntimeOptions = {}): Promise<ort.InferenceSession> {
   const base: ort.InferenceSession.SessionOptions = {
@@ -25,14 +28,20 @@ export async function createSession(file: string, opts: RuntimeOptions = {}): Pr
     executionMode: 'sequential',
     intraOpNumThreads: opts.threads ?? 0,
   };
-  if (opts.provider === 'cuda' && !cudaFailed) {
+  const cuda = () => ort.InferenceSession.create(file, { ...base, executionProviders: ['cuda'], logSeverityLevel: 4 });
+  if (opts.provider === 'cuda' && cudaWorks) {
+    if (await cudaWorks) return cuda();
+  } else if (opts.provider === 'cuda') {
     // The npm package bundles the CPU build only; the CUDA provider exists once installed with
     // --onnxruntime-node-install=cuda12. Trying it is the only reliable test.
+    let decided!: (ok: boolean) => void;
+    cudaWorks = new Promise((resolve) => (decided = resolve));
     try {
-      // Severity 4 (fatal only): the failed attempt is reported once below, not as a native stack.
-      return await ort.InferenceSession.create(file, { ...base, executionProviders: ['cuda'], logSeverityLevel: 4 });
+      const session = await cuda();
+      decided(true);
+      return session;
     } catch (err) {
-      cudaFailed = true;
+      decided(false);
       const why = (err as Error).message.split('\n')[0];
       warnOnce(
         opts,
@@ -53,7 +62,7 @@ function warnOnce(opts: RuntimeOptions, message: string): void {
 /** For tests: let the next CUDA fallback warn again. */
 export function resetCudaWarning(): void {
   cudaWarned = false;
-  cudaFailed = false;
+  cudaWorks = undefined;
 }
 
 export interface InputInfo {
