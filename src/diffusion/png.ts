@@ -6,7 +6,8 @@ import sharp from 'sharp';
 import { crc32 } from 'node:zlib';
 import type { ResolvedRequest, RgbImage, SamplerName } from './types.ts';
 
-const A1111_SAMPLER: Record<SamplerName, string> = {
+/** Sampler names as A1111 writes them (and as people know them). */
+export const A1111_SAMPLER: Record<SamplerName, string> = {
   euler: 'Euler',
   'euler-a': 'Euler a',
   ddim: 'DDIM',

@@ -1,20 +1,13 @@
 /** The text and components of job messages: what people read under the picture. */
 import { ButtonStyle, ComponentType, escapeMarkdown, type APIActionRowComponent, type APIButtonComponent } from 'discord.js';
+import { A1111_SAMPLER } from '../diffusion/png.ts';
+import type { SamplerName } from '../diffusion/types.ts';
 import type { JobResult } from '../services/job-observer.ts';
 import { rerollId, upscaleId, varyId } from './custom-ids.ts';
 
 /** Added to every single-image result: a reaction starts that job, like the buttons. */
 export const SINGLE_IMAGE_REACTIONS = ['🔍', '🔀', '🔁'] as const;
 export const REACTION_ACTIONS: Record<string, 'upscale' | 'vary' | 'reroll'> = { '🔍': 'upscale', '🔀': 'vary', '🔁': 'reroll' };
-
-const SAMPLER_LABEL: Record<string, string> = {
-  euler: 'Euler',
-  'euler-a': 'Euler a',
-  ddim: 'DDIM',
-  'dpmpp-2m': 'DPM++ 2M',
-  'dpmpp-2m-karras': 'DPM++ 2M Karras',
-  lcm: 'LCM',
-};
 
 /** Prompt text as Discord shows it: markdown escaped, and short enough for a 2000-character message. */
 export function quotePrompt(prompt: string, max = 500): string {
@@ -40,7 +33,7 @@ export function resultText(r: JobResult): string {
   const lines = [
     `**${quotePrompt(j.prompt)}**${kind}`,
     j.negativePrompt ? `without: ${quotePrompt(j.negativePrompt, 200)}` : '',
-    `Job ${j.id} · ${seeds} · ${j.steps} steps · ${SAMPLER_LABEL[j.sampler] ?? j.sampler} · CFG ${j.guidance} · ${j.width}x${j.height} · ${formatDuration(r.durationMs)}`,
+    `Job ${j.id} · ${seeds} · ${j.steps} steps · ${A1111_SAMPLER[j.sampler as SamplerName] ?? j.sampler} · CFG ${j.guidance} · ${j.width}x${j.height} · ${formatDuration(r.durationMs)}`,
     ...r.warnings.map((w) => `⚠️ ${w}`),
   ];
   return lines.filter(Boolean).join('\n');

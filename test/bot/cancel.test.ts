@@ -18,7 +18,7 @@ describe('/cancel', () => {
     await h.discord.waitFor(async () => (await h.bot.store.jobs.listByStatus(['running'])).length === 1, { timeoutMs: 60_000 });
     expect(await credits()).toBe(before - 4);
     const cancel = h.discord.slashCommand({ name: 'cancel' });
-    const ack = await h.discord.waitFor(() => cancel.original?.content && cancel.original);
+    const ack = await h.discord.waitFor(() => (cancel.original?.content ? cancel.original : undefined));
     expect(ack.flags & 64).toBe(64);
     expect(ack.content).toMatch(/^Cancelling job \d+ \(\*\*a blue heart\*\*\)/);
     const reply = await cmd.waitForOriginal((m) => m.content.startsWith('Cancelled'), { timeoutMs: 60_000 });
@@ -48,10 +48,10 @@ describe('/cancel', () => {
     const job = await h.discord.waitFor(async () => (await h.bot.store.jobs.listRecentByUser(owner.id, { limit: 1 }))[0]);
     const stranger = h.discord.newMember({ username: 'stranger' });
     const attempt = h.discord.slashCommand({ name: 'cancel', user: stranger, options: { job: job.id } });
-    const refusal = await h.discord.waitFor(() => attempt.original?.content && attempt.original);
+    const refusal = await h.discord.waitFor(() => (attempt.original?.content ? attempt.original : undefined));
     expect(refusal.content).toMatch(/belongs to someone else/);
     const none = h.discord.slashCommand({ name: 'cancel', user: stranger });
-    expect((await h.discord.waitFor(() => none.original?.content && none.original)).content).toMatch(/no job waiting or running/);
+    expect((await h.discord.waitFor(() => (none.original?.content ? none.original : undefined))).content).toMatch(/no job waiting or running/);
     await h.bot.jobs.cancel(job.id, { userId: owner.id, guildId: h.discord.guild.id });
     await h.bot.jobs.idle();
   });
