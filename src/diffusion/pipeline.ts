@@ -113,9 +113,8 @@ export class DiffusionPipeline {
       if (uncond.truncated) warnings.push(`negative prompt is longer than ${uncond.sequence} tokens; the end was cut`);
       parts.unshift({ c: uncond, count: n });
     }
-    const hidden = stackConditioning(parts);
-    const hiddenDims: [number, number] = [cond.sequence, cond.dim];
     const batch = useCfg ? 2 * n : n;
+    const hidden = this.#unet.prepareHidden(stackConditioning(parts), batch, cond.sequence, cond.dim);
 
     const generators = Array.from({ length: n }, (_, k) => new SeededRandom((req.seed + k) >>> 0));
     const noise = batchNoiseSource(generators, per);
@@ -146,7 +145,7 @@ export class DiffusionPipeline {
       const xin = scheduler.scaleModelInput(x, i);
       unetInput.set(xin, 0);
       if (useCfg) unetInput.set(xin, n * per);
-      const out = await this.#unet.run(unetInput, [batch, c, h, w], scheduler.timesteps[i], hidden, hiddenDims);
+      const out = await this.#unet.run(unetInput, [batch, c, h, w], scheduler.timesteps[i], hidden);
       if (useCfg) {
         // uncond first, then cond: eps = u + g * (c - u)
         const g = req.guidance;

@@ -21,36 +21,49 @@ export class UNetRunner {
     this.hiddenType = inputInfo(session, 'encoder_hidden_states').type;
   }
 
-  /** Predict for `batch` latents [batch, c, h, w] at one timestep, with hidden states [batch, seq, dim]. */
-  async run(sample: Float32Array, dims: [number, number, number, number], timestep: number, hidden: Float32Array, hiddenDims: [number, number]): Promise<Float32Array> {
-    const [batch, c, h, w] = dims;
-    const [seq, dim] = hiddenDims;
-    const t = this.timestepType.startsWith('int') ? Math.round(timestep) : timestep;
-    const tTensor = intTensor(this.timestepType, [t], this.#timestepDims);
-    if (batch <= this.maxBatch) return this.#run(sample, [batch, c, h, w], tTensor, hidden, [batch, seq, dim]);
-    const per = c * h * w;
-    const perHidden = seq * dim;
-    const out = new Float32Array(batch * per);
+  /**
+   * Text conditioning for a whole job, as ready-made tensors (one per chunk): built once, not per
+   * step, since float16 models would otherwise convert it again at every step.
+   */
+  prepareHidden(hidden: Float32Array, batch: number, seq: number, dim: number): PreparedHidden {
+    const chunks: ortTypes.Tensor[] = [];
     for (let start = 0; start < batch; start += this.maxBatch) {
       const b = Math.min(this.maxBatch, batch - start);
-      const part = await this.#run(
-        sample.slice(start * per, (start + b) * per),
-        [b, c, h, w],
-        tTensor,
-        hidden.slice(start * perHidden, (start + b) * perHidden),
-        [b, seq, dim],
-      );
+      chunks.push(floatTensor(this.hiddenType, hidden.slice(start * seq * dim, (start + b) * seq * dim), [b, seq, dim]));
+    }
+    return { batch, chunks };
+  }
+
+  /** Predict for `batch` latents [batch, c, h, w] at one timestep, with the job's prepared hidden states. */
+  async run(sample: Float32Array, dims: [number, number, number, number], timestep: number, hidden: PreparedHidden): Promise<Float32Array> {
+    const [batch, c, h, w] = dims;
+    if (batch !== hidden.batch) throw new Error(`UNet batch ${batch} does not match the conditioning batch ${hidden.batch}`);
+    const t = this.timestepType.startsWith('int') ? Math.round(timestep) : timestep;
+    const tTensor = intTensor(this.timestepType, [t], this.#timestepDims);
+    if (hidden.chunks.length === 1) return this.#run(sample, [batch, c, h, w], tTensor, hidden.chunks[0]);
+    const per = c * h * w;
+    const out = new Float32Array(batch * per);
+    let start = 0;
+    for (const chunk of hidden.chunks) {
+      const b = chunk.dims[0];
+      const part = await this.#run(sample.slice(start * per, (start + b) * per), [b, c, h, w], tTensor, chunk);
       out.set(part, start * per);
+      start += b;
     }
     return out;
   }
 
-  async #run(sample: Float32Array, dims: number[], t: ortTypes.Tensor, hidden: Float32Array, hdims: number[]): Promise<Float32Array> {
+  async #run(sample: Float32Array, dims: number[], t: ortTypes.Tensor, hidden: ortTypes.Tensor): Promise<Float32Array> {
     const out = await this.session.run({
       sample: floatTensor(this.sampleType, sample, dims),
       timestep: t,
-      encoder_hidden_states: floatTensor(this.hiddenType, hidden, hdims),
+      encoder_hidden_states: hidden,
     });
     return toFloat32(out[this.session.outputNames[0]]);
   }
+}
+
+export interface PreparedHidden {
+  batch: number;
+  chunks: ortTypes.Tensor[];
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DiffusionPipeline } from '../../src/diffusion/pipeline.ts';
 import { RequestError } from '../../src/diffusion/request-error.ts';
 import type { StepProgress } from '../../src/diffusion/types.ts';
 import { embeddedPipeline, meanAbsDiff } from '../support/model.ts';
@@ -81,6 +82,14 @@ describe('DiffusionPipeline on the embedded model', () => {
     const up = await p.upscale(src, { prompt: base.prompt, seed: 11, steps: 6 });
     expect([up.images[0].width, up.images[0].height]).toEqual([src.width * 2, src.height * 2]);
     expect(up.request.strength).toBeGreaterThan(0);
+  });
+
+  it('gives the same pixels when a small UNET_MAX_BATCH splits the batch into chunks', async () => {
+    const p = await embeddedPipeline();
+    const small = await DiffusionPipeline.load(p.info.dir, { threads: 1, maxBatch: 3 });
+    const a = await p.generate({ ...base, seed: 21, n: 2 });
+    const b = await small.generate({ ...base, seed: 21, n: 2 });
+    expect(meanAbsDiff(a.images[1], b.images[1])).toBeLessThan(0.5);
   });
 
   it('skips the unconditional pass when guidance <= 1 and still makes an image', async () => {
