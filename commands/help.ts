@@ -12,6 +12,7 @@ export async function execute(interaction: ChatInputCommandInteraction, _ctx: Bo
     '**Under a grid:** U1–U4 upscale an image 2x, V1–V4 make a variation of it, 🔁 rerolls with new seeds.',
     '**On a single image:** react 🔍 to upscale, 🔀 to vary, 🔁 to reroll (buttons work too). Whoever presses or reacts owns the new job.',
     '**/cancel** stops your job (credits come back) · **/queue** shows the line and ETAs · **/history** lists your jobs and how to re-run them · **/info** shows the model and your credits · **/quota me** shows your credits in detail.',
+    '**Moderators** (Manage Server, or the role set with /mod role): **/quota** view/set/grant/reset/default/top/log manage credits; **/mod** cancel/pause/resume/banned-words/role/limits/audit run the server\'s queue and rules.',
     `Samplers: ${SAMPLERS.map((s) => `\`${s.name}\``).join(', ')}.`,
     'Every image carries its prompt, seed and settings in the PNG, so anyone can make it again.',
   ].join('\n');

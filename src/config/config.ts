@@ -18,7 +18,12 @@ export interface Config {
   imageDir: string;
   model: { dir: string; provider: 'cpu' | 'cuda'; threads: number; maxBatch: number };
   queue: { previewIntervalMs: number; maxQueuePerGuild: number; maxJobsPerUser: number; slots: number };
-  quota: { defaultDaily: number; resetHourUtc: number };
+  quota: {
+    defaultDaily: number;
+    resetHourUtc: number;
+    /** Credits per image made, by kind of job. */
+    costPerImage: { imagine: number; reroll: number; upscale: number; vary: number };
+  };
 }
 
 export class ConfigError extends Error {
@@ -88,6 +93,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     quota: {
       defaultDaily: int('DEFAULT_DAILY_QUOTA', 40, 0, 1_000_000),
       resetHourUtc: int('QUOTA_RESET_HOUR_UTC', 0, 0, 23),
+      costPerImage: {
+        imagine: int('CREDITS_PER_IMAGE', 1, 0, 1000),
+        reroll: int('CREDITS_PER_IMAGE', 1, 0, 1000),
+        upscale: int('CREDITS_PER_UPSCALE', 1, 0, 1000),
+        vary: int('CREDITS_PER_VARIATION', 1, 0, 1000),
+      },
     },
   };
   if (problems.length) throw new ConfigError(problems);

@@ -4,10 +4,12 @@ import * as help from '../../commands/help.ts';
 import * as history from '../../commands/history.ts';
 import * as imagine from '../../commands/imagine.ts';
 import * as info from '../../commands/info.ts';
+import * as mod from '../../commands/mod.ts';
 import * as queue from '../../commands/queue.ts';
+import * as quota from '../../commands/quota.ts';
 import type { Command } from './bot-context.ts';
 
-export const COMMANDS: readonly Command[] = [imagine, cancel, queue, history, info, help];
+export const COMMANDS: readonly Command[] = [imagine, cancel, queue, history, info, help, quota, mod];
 
 export function commandByName(name: string): Command | undefined {
   return COMMANDS.find((c) => c.data.name === name);

@@ -70,7 +70,7 @@ export class JobPresenter implements JobObserver {
     return Boolean(i && !this.#replyDeleted && this.#now() < i.expiresAt);
   }
 
-  queued(position: number, etaMs: number | undefined): void {
+  queued(position: number | null, etaMs: number | undefined): void {
     if (!this.#throttle.tryStart()) return;
     void this.#show({ body: { content: queuedText(position, etaMs), allowed_mentions: NO_PINGS } }, 'queue position')
       .then(() => this.#throttle.done())

@@ -21,7 +21,8 @@ export function formatDuration(ms: number): string {
   return `${m} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-export function queuedText(position: number, etaMs: number | undefined): string {
+export function queuedText(position: number | null, etaMs: number | undefined): string {
+  if (position === null) return 'Waiting: a moderator has paused this server\'s queue; your job starts when it resumes.';
   const eta = etaMs === undefined ? '' : `, about ${formatDuration(etaMs)} to go`;
   return position <= 0 ? 'Starting…' : `Queued: position ${position}${eta}.`;
 }

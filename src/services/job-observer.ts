@@ -45,7 +45,8 @@ export interface JobProgress {
 }
 
 export interface JobObserver {
-  queued(position: number, etaMs: number | undefined): void | Promise<void>;
+  /** Waiting at `position` (1 = next); null while the server's queue is paused. */
+  queued(position: number | null, etaMs: number | undefined): void | Promise<void>;
   progress(p: JobProgress): void;
   /** Posts the result; returns the id of the message that shows it (reactions start from it). */
   done(result: JobResult): Promise<{ messageId: string } | void>;

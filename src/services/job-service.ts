@@ -76,6 +76,7 @@ export class JobService {
   readonly #d: JobServiceDeps;
   readonly #active = new Map<number, Active>();
   readonly #log: (message: string, err?: unknown) => void;
+  readonly #locks = new Map<string, Promise<void>>();
   /** Set by halt(): the process is going away; nothing more is written, so a restart recovers. */
   #halted = false;
 
@@ -86,7 +87,7 @@ export class JobService {
     deps.scheduler.onChange((snap) => {
       for (const w of snap.waiting) {
         const a = this.#active.get(Number(w.id));
-        if (a && w.position !== null) a.observer.queued(w.position, deps.scheduler.eta(w.id)?.startsInMs);
+        if (a) a.observer.queued(w.position, deps.scheduler.eta(w.id)?.startsInMs);
       }
     });
   }
@@ -97,8 +98,28 @@ export class JobService {
 
   /** Validate, check limits, record, charge, queue. Throws UserError with nothing queued or charged. */
   async submit(who: Requester, ask: JobAsk, makeObserver: ObserverFactory, moderatorHint = 'a server moderator'): Promise<Submitted> {
-    const { store, scheduler, quota } = this.#d;
     const plan = planJob(this.#d.pipeline, ask);
+    // One submission at a time per server: the limit check and the enqueue that makes it true
+    // must not interleave with another request's, or simultaneous requests all pass the check.
+    return this.#serialised(who.guildId, () => this.#submit(who, plan, makeObserver, moderatorHint));
+  }
+
+  #serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.#locks.get(key) ?? Promise.resolve();
+    const run = before.then(fn, fn);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#locks.set(key, tail);
+    void tail.then(() => {
+      if (this.#locks.get(key) === tail) this.#locks.delete(key);
+    });
+    return run;
+  }
+
+  async #submit(who: Requester, plan: ReturnType<typeof planJob>, makeObserver: ObserverFactory, moderatorHint: string): Promise<Submitted> {
+    const { store, quota } = this.#d;
     await this.#checkLimits(who);
     const r = plan.resolved;
     const cost = quota.costOf(plan.kind, r.n);
@@ -172,7 +193,8 @@ export class JobService {
       (err) => void this.#afterFailure(entry, err).finally(() => this.#active.delete(job.id)),
     );
     const etaMs = this.#d.scheduler.eta(String(job.id))?.startsInMs;
-    if (ticket.position !== 0) void observer.queued(ticket.position ?? 0, etaMs);
+    // null: the server's queue is paused by a moderator.
+    if (ticket.position !== 0) void observer.queued(ticket.position, etaMs);
     return { job, position: ticket.position, etaMs };
   }
 

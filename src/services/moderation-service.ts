@@ -1,8 +1,10 @@
 /**
- * A server's own rules: who counts as a moderator, which words prompts may not contain, and the
- * audit trail of every moderator action. Discord-agnostic: callers pass what Discord told them.
+ * A server's own rules: who counts as a moderator, which words prompts may not contain, whether
+ * its queue is paused and how long it may grow, and the audit trail of every moderator action.
+ * Discord-agnostic: callers pass what Discord told them.
  */
 import type { Store } from '../store/index.ts';
+import { GuildLimits } from './guild-limits.ts';
 import { UserError } from './user-error.ts';
 
 /** What the caller knows about the member acting. */
@@ -26,9 +28,12 @@ function escapeRegExp(s: string): string {
 export class ModerationService {
   readonly #store: Store;
   readonly #banned = new Map<string, Array<{ word: string; pattern: RegExp }>>();
+  /** The server's queue limits (/mod limits). */
+  readonly limits: GuildLimits;
 
   constructor(store: Store) {
     this.#store = store;
+    this.limits = new GuildLimits(store);
   }
 
   async isModerator(actor: Actor): Promise<boolean> {
@@ -44,6 +49,43 @@ export class ModerationService {
       const role = guild?.moderatorRoleId ? ` or the <@&${guild.moderatorRoleId}> role` : '';
       throw new UserError('mod.forbidden', `Only members with the Manage Server permission${role} can do this.`);
     }
+  }
+
+  async moderatorRole(guildId: string): Promise<string | null> {
+    return (await this.#store.guilds.get(guildId))?.moderatorRoleId ?? null;
+  }
+
+  /**
+   * The role whose members count as moderators (null: Manage Server only). Only Manage Server may
+   * change it: a role moderator could otherwise hand moderation to anyone.
+   */
+  async setModeratorRole(actor: Actor, roleId: string | null): Promise<void> {
+    if (!actor.canManageGuild) {
+      throw new UserError('mod.role-forbidden', 'Only members with the Manage Server permission can choose the moderator role.');
+    }
+    if (roleId === actor.guildId) {
+      throw new UserError('mod.role-everyone', 'The moderator role cannot be @everyone: that would make every member a moderator. Pick a role only moderators have.');
+    }
+    const before = await this.moderatorRole(actor.guildId);
+    await this.#store.guilds.update(actor.guildId, { moderatorRoleId: roleId });
+    await this.audit(actor, 'set-role', roleId ?? undefined, { before });
+  }
+
+  /**
+   * Records the guild's queue as paused or running, so a restart pauses it again; the caller
+   * pauses or resumes the live queue. Returns false when it already was so (nothing recorded).
+   */
+  async setPaused(actor: Actor, paused: boolean): Promise<boolean> {
+    const guild = await this.#store.guilds.ensure(actor.guildId);
+    if (guild.paused === paused) return false;
+    await this.#store.guilds.update(actor.guildId, { paused });
+    await this.audit(actor, paused ? 'pause' : 'resume');
+    return true;
+  }
+
+  /** Guilds whose queue a moderator paused (start-up pauses them again). */
+  pausedGuilds(): Promise<string[]> {
+    return this.#store.pausedGuilds.list();
   }
 
   /** Who a member should ask for more credits. */

@@ -3,8 +3,9 @@
  * job goes through. The ledger (src/store) makes each step atomic; this decides amounts and words.
  */
 import type { Store } from '../store/index.ts';
-import type { Balance } from '../store/index.ts';
+import type { Balance, LedgerEntry } from '../store/index.ts';
 import type { JobKind } from './job-observer.ts';
+import { QuotaAdmin } from './quota-admin.ts';
 import { UserError } from './user-error.ts';
 
 export interface QuotaSettings {
@@ -44,6 +45,7 @@ export class QuotaService {
   readonly #store: Store;
   readonly #settings: QuotaSettings;
   readonly #now: () => Date;
+  #admin?: QuotaAdmin;
 
   constructor(store: Store, settings: QuotaSettings, now: () => Date = () => new Date()) {
     this.#store = store;
@@ -59,16 +61,32 @@ export class QuotaService {
     return this.#now();
   }
 
+  /** Start of the quota day we are in. */
+  currentPeriodStart(): Date {
+    return periodStart(this.#now(), this.#settings.resetHourUtc);
+  }
+
+  /** Moderators' side of credits (/quota set, grant, reset, default, top, log). */
+  get admin(): QuotaAdmin {
+    this.#admin ??= new QuotaAdmin(this.#store, this);
+    return this.#admin;
+  }
+
   costOf(kind: JobKind, images: number): number {
     return (this.#settings.costPerImage?.[kind] ?? DEFAULT_COST[kind]) * images;
   }
 
   #period(guildId: string, userId: string) {
-    return { guildId, userId, periodStart: periodStart(this.#now(), this.#settings.resetHourUtc), defaultAllowance: this.#settings.defaultDaily };
+    return { guildId, userId, periodStart: this.currentPeriodStart(), defaultAllowance: this.#settings.defaultDaily };
   }
 
   balance(guildId: string, userId: string): Promise<Balance> {
     return this.#store.ledger.balance(this.#period(guildId, userId));
+  }
+
+  /** The member's ledger rows (charges, refunds, grants, resets), newest first. */
+  history(guildId: string, userId: string, limit = 10): Promise<LedgerEntry[]> {
+    return this.#store.ledger.history(guildId, userId, { limit });
   }
 
   /**

@@ -1,0 +1,112 @@
+// The job as the rest of the bot sees it: typed kind and status, seeds as numbers.
+import type { Job } from '../generated/prisma/sqlite/client.ts';
+import { requireOneOf } from './validate.ts';
+
+export const JOB_KINDS = ['imagine', 'upscale', 'vary', 'reroll'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+export const JOB_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+// Statuses a restart must pick up again.
+export const UNFINISHED_STATUSES: readonly JobStatus[] = ['queued', 'running'];
+
+export interface JobRecord {
+  id: number;
+  kind: JobKind;
+  parentJobId: number | null;
+  parentImageIndex: number | null;
+  guildId: string;
+  channelId: string;
+  userId: string;
+  prompt: string;
+  negativePrompt: string | null;
+  steps: number;
+  guidance: number;
+  sampler: string;
+  width: number;
+  height: number;
+  count: number;
+  seed: number;
+  strength: number | null;
+  model: string;
+  status: JobStatus;
+  error: string | null;
+  cost: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  durationMs: number | null;
+  interactionId: string | null;
+  interactionToken: string | null;
+  tokenExpiresAt: Date | null;
+  replyMessageId: string | null;
+  resultMessageId: string | null;
+  fallbackMessageId: string | null;
+}
+
+export interface NewJob {
+  kind: JobKind;
+  parentJobId?: number | null;
+  parentImageIndex?: number | null;
+  guildId: string;
+  channelId: string;
+  userId: string;
+  // Recorded on the user row when given.
+  userName?: string;
+  prompt: string;
+  negativePrompt?: string | null;
+  steps: number;
+  guidance: number;
+  sampler: string;
+  width: number;
+  height: number;
+  count: number;
+  seed: number;
+  strength?: number | null;
+  model: string;
+  cost?: number;
+  interactionId?: string | null;
+  interactionToken?: string | null;
+  tokenExpiresAt?: Date | null;
+}
+
+// Where the bot's messages for a job are; null clears one (a deleted message, an expired token).
+export interface JobMessagesPatch {
+  replyMessageId?: string | null;
+  resultMessageId?: string | null;
+  fallbackMessageId?: string | null;
+  interactionToken?: string | null;
+  tokenExpiresAt?: Date | null;
+}
+
+export function toJobRecord(row: Job): JobRecord {
+  return {
+    ...row,
+    kind: requireOneOf(`kind of job ${row.id}`, row.kind, JOB_KINDS),
+    status: requireOneOf(`status of job ${row.id}`, row.status, JOB_STATUSES),
+    seed: Number(row.seed),
+  };
+}
+
+export function validateNewJob(job: NewJob): void {
+  requireOneOf('job kind', job.kind, JOB_KINDS);
+  for (const key of ['steps', 'width', 'height', 'count'] as const) {
+    if (!Number.isSafeInteger(job[key]) || job[key] <= 0) {
+      throw new Error(`expected job ${key} to be a whole number > 0, got ${String(job[key])}`);
+    }
+  }
+  if (!Number.isSafeInteger(job.seed) || job.seed < 0) {
+    throw new Error(`expected the job seed to be a whole number >= 0, got ${String(job.seed)}`);
+  }
+  if (!Number.isFinite(job.guidance)) throw new Error(`expected a finite guidance, got ${String(job.guidance)}`);
+  if (job.parentImageIndex != null && job.parentJobId == null) {
+    throw new Error(`expected a parentJobId with parentImageIndex ${job.parentImageIndex}, got none`);
+  }
+  // Upscale and vary start from one image of a grid (a reroll repeats a whole grid).
+  if ((job.kind === 'upscale' || job.kind === 'vary') && (job.parentJobId == null || job.parentImageIndex == null)) {
+    throw new Error(
+      `expected a ${job.kind} job to name its parent job and image, got parentJobId ${String(job.parentJobId)} and parentImageIndex ${String(job.parentImageIndex)}`,
+    );
+  }
+}
