@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/bot-harness.ts';
 import type { MessageRecord } from '../support/fake-discord/index.ts';
@@ -48,6 +49,20 @@ describe('the bot under Discord failures', () => {
     const posted = await h.discord.waitFor(() => h!.discord.messages().find((m) => m.id !== withPreview.id && hasImage(m)), { timeoutMs: 120_000 });
     expect(posted.content).toMatch(/an orange square/);
     expect((await h.bot.store.jobs.findByResultMessage(posted.id))?.status).toBe('done');
+  });
+
+  it('keeps buttons on old results working after a restart, regenerating the source image when its file is gone', async () => {
+    h = await startHarness();
+    const cmd = h.discord.slashCommand({ name: 'imagine', options: { prompt: 'a black star', steps: 8, seed: 77 } });
+    const grid = await cmd.waitForOriginal(hasImage, { timeoutMs: 90_000 });
+    const job = (await h.bot.store.jobs.findByResultMessage(grid.id))!;
+    const bot = await h.restart();
+    // The image store lost the file: U3 must still start from image 3, regenerated from its seed.
+    rmSync((await bot.store.images.get(job.id, 2))!.path);
+    const up = h.discord.clickButton(grid, `u:${job.id}:2`);
+    const result = await up.waitForOriginal(hasImage, { timeoutMs: 90_000 });
+    expect(await bot.store.jobs.findByResultMessage(result.id)).toMatchObject({ kind: 'upscale', parentJobId: job.id, parentImageIndex: 2, seed: 79 });
+    expect(h.logs.join('\n')).toMatch(/image 3 of job \d+ missing from the image store; regenerating it from seed 79/);
   });
 
   it('resumes queued and running jobs after a restart, each delivered exactly once and charged once', async () => {
