@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPngText } from '../../src/diffusion/png.ts';
-import { buttonIds, startHarness, type Harness } from '../support/bot-harness.ts';
+import { buttonIds, startHarness, type Harness, jobOf } from '../support/bot-harness.ts';
 import type { MessageRecord } from '../support/fake-discord/index.ts';
 
 let h: Harness;
@@ -39,8 +39,9 @@ describe('/imagine end to end', () => {
     expect(readPngText(grid.bytes).parameters).toBe(
       `a red circle\nSteps: 12, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 128x128, Model: ${h.bot.jobs.pipeline.info.name}`,
     );
-    const job = await h.bot.store.jobs.get(Number(buttonIds(result.components)[2][0].split(':')[1]));
-    expect(job).toMatchObject({ status: 'done', kind: 'imagine', seed: 42, count: 4, resultMessageId: result.id });
+    const job = await jobOf(h, result.id);
+    expect(buttonIds(result.components)[2][0]).toBe(`r:${job.id}`);
+    expect(job).toMatchObject({ status: 'done', kind: 'imagine', seed: 42, count: 4 });
     expect(await h.bot.store.images.listByJob(job!.id)).toHaveLength(4);
     expect(h.discord.unknownRequests).toEqual([]);
   });
@@ -56,7 +57,7 @@ describe('/imagine end to end', () => {
     expect(readPngText(png.bytes).parameters).toMatch(/Seed: 8, Size: 256x256, .*Denoising strength: 0.35/);
     expect(buttonIds(result.components)).toEqual([[expect.stringMatching(/^u:\d+:0$/), expect.stringMatching(/^v:\d+:0$/), expect.stringMatching(/^r:\d+$/)]]);
     await h.discord.waitFor(() => ['🔍', '🔀', '🔁'].every((e) => h.discord.reactionUsers(result, e).includes(h.discord.botUser.id)));
-    const job = await h.bot.store.jobs.findByResultMessage(result.id);
+    const job = await jobOf(h, result.id);
     expect(job).toMatchObject({ kind: 'upscale', userId: other.id, parentImageIndex: 1, count: 1, width: 256 });
   });
 
@@ -65,12 +66,12 @@ describe('/imagine end to end', () => {
     const grid = await cmd.waitForOriginal(hasImage, { timeoutMs: 90_000 });
     const vary = h.discord.clickButton(grid, buttonIds(grid.components)[1][0]);
     const varied = await vary.waitForOriginal(hasImage, { timeoutMs: 90_000 });
-    const vJob = await h.bot.store.jobs.findByResultMessage(varied.id);
+    const vJob = await jobOf(h, varied.id);
     expect(vJob).toMatchObject({ kind: 'vary', count: 1, strength: 0.6, parentImageIndex: 0 });
     expect(vJob!.seed).not.toBe(100);
     const reroll = h.discord.clickButton(grid, buttonIds(grid.components)[2][0]);
     const rerolled = await reroll.waitForOriginal(hasImage, { timeoutMs: 90_000 });
-    const rJob = await h.bot.store.jobs.findByResultMessage(rerolled.id);
+    const rJob = await jobOf(h, rerolled.id);
     expect(rJob).toMatchObject({ kind: 'reroll', count: 4, prompt: 'a green triangle', steps: 8 });
     expect(rJob!.seed).not.toBe(100);
     expect(buttonIds(rerolled.components)).toHaveLength(3);
@@ -89,7 +90,7 @@ describe('/imagine end to end', () => {
     expect(posted.content).toMatch(new RegExp(`^<@${reactor.id}> `));
     expect(posted.pings.users).toEqual([reactor.id]);
     expect(posted.pings.everyone).toBe(false);
-    const job = await h.bot.store.jobs.findByResultMessage(posted.id);
+    const job = await jobOf(h, posted.id);
     expect(job).toMatchObject({ kind: 'upscale', userId: reactor.id, width: 256 });
     // 🔁 on a grid rerolls too; 🔍 on a grid does nothing (the buttons name the image).
     h.discord.react(single, '🔁', reactor);

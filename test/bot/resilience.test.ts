@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/bot-harness.ts';
+import { startHarness, type Harness, jobOf } from '../support/bot-harness.ts';
 import type { MessageRecord } from '../support/fake-discord/index.ts';
 
 const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
@@ -23,7 +23,7 @@ describe('the bot under Discord failures', () => {
     const resultAt = result.revisions.find((r) => r.attachments.some((a) => a.filename.startsWith('job-')))!.at;
     expect(patches.filter((p) => p.at > resultAt)).toEqual([]);
     expect(patches.length).toBeLessThan(60);
-    const job = await h.bot.store.jobs.findByResultMessage(result.id);
+    const job = await jobOf(h, result.id);
     expect(job?.status).toBe('done');
   });
 
@@ -35,7 +35,7 @@ describe('the bot under Discord failures', () => {
     expect(posted.content).toMatch(new RegExp(`^<@${h.discord.user.id}> `));
     expect(posted.pings.users).toEqual([h.discord.user.id]);
     expect(posted.components.length).toBe(3);
-    const job = await h.bot.store.jobs.findByResultMessage(posted.id);
+    const job = await jobOf(h, posted.id);
     expect(job).toMatchObject({ status: 'done', seed: 9 });
     // Nothing was sent with the dead token.
     expect(h.discord.requests.filter((r) => r.status === 401)).toEqual([]);
@@ -48,20 +48,20 @@ describe('the bot under Discord failures', () => {
     h.discord.deleteMessage(withPreview.channelId, withPreview.id);
     const posted = await h.discord.waitFor(() => h!.discord.messages().find((m) => m.id !== withPreview.id && hasImage(m)), { timeoutMs: 120_000 });
     expect(posted.content).toMatch(/an orange square/);
-    expect((await h.bot.store.jobs.findByResultMessage(posted.id))?.status).toBe('done');
+    expect((await jobOf(h, posted.id))?.status).toBe('done');
   });
 
   it('keeps buttons on old results working after a restart, regenerating the source image when its file is gone', async () => {
     h = await startHarness();
     const cmd = h.discord.slashCommand({ name: 'imagine', options: { prompt: 'a black star', steps: 8, seed: 77 } });
     const grid = await cmd.waitForOriginal(hasImage, { timeoutMs: 90_000 });
-    const job = (await h.bot.store.jobs.findByResultMessage(grid.id))!;
+    const job = (await jobOf(h, grid.id))!;
     const bot = await h.restart();
     // The image store lost the file: U3 must still start from image 3, regenerated from its seed.
     rmSync((await bot.store.images.get(job.id, 2))!.path);
     const up = h.discord.clickButton(grid, `u:${job.id}:2`);
     const result = await up.waitForOriginal(hasImage, { timeoutMs: 90_000 });
-    expect(await bot.store.jobs.findByResultMessage(result.id)).toMatchObject({ kind: 'upscale', parentJobId: job.id, parentImageIndex: 2, seed: 79 });
+    expect(await jobOf(h, result.id)).toMatchObject({ kind: 'upscale', parentJobId: job.id, parentImageIndex: 2, seed: 79 });
     expect(h.logs.join('\n')).toMatch(/image 3 of job \d+ missing from the image store; regenerating it from seed 79/);
   });
 
@@ -74,7 +74,7 @@ describe('the bot under Discord failures', () => {
     expect(bot.recovered).toEqual({ resumed: 3, failed: 0 });
     const results = await Promise.all(cmds.map((c) => c.waitForOriginal(hasImage, { timeoutMs: 180_000 })));
     await bot.jobs.idle();
-    const jobs = await Promise.all(results.map((r) => bot.store.jobs.findByResultMessage(r.id)));
+    const jobs = await Promise.all(results.map((r) => jobOf(h!, r.id)));
     expect(jobs.map((j) => j?.status)).toEqual(['done', 'done', 'done']);
     for (const job of jobs) {
       const rows = await bot.store.ledger.entriesForJob(job!.id);

@@ -71,3 +71,11 @@ export async function startHarness(
 export function buttonIds(components: unknown[]): string[][] {
   return (components as Array<{ components: Array<{ custom_id: string }> }>).map((row) => row.components.map((b) => b.custom_id));
 }
+
+/**
+ * The job whose result is this message. The bot records the message id just after posting it,
+ * so a test that has just seen the message waits for the record too.
+ */
+export async function jobOf(h: Harness, messageId: string) {
+  return h.discord.waitFor(() => h.bot.store.jobs.findByResultMessage(messageId), { timeoutMs: 10_000 });
+}
