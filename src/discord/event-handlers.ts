@@ -3,7 +3,7 @@
  * new jobs. Expected failures (UserError) are answered to the member; anything else is logged
  * with context and answered with a short generic message.
  */
-import { Events, type Client, type Interaction, type MessageReaction, type PartialMessageReaction, type PartialUser, type User } from 'discord.js';
+import { Events, Routes, type Client, type Interaction, type MessageReaction, type PartialMessageReaction, type PartialUser, type User } from 'discord.js';
 import { UserError } from '../services/user-error.ts';
 import type { BotContext } from './bot-context.ts';
 import { commandByName } from './command-registry.ts';
@@ -70,7 +70,7 @@ async function onReaction(
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       // No interaction to answer ephemerally: reply in the channel, addressed to the reactor only.
-      await client.rest.post(`/channels/${message.channelId}/messages`, {
+      await client.rest.post(Routes.channelMessages(message.channelId), {
         body: {
           content: `<@${user.id}> ${err.message}`,
           allowed_mentions: { parse: [], users: [user.id] },
