@@ -3,7 +3,7 @@
  * U/V buttons on old results start from these files; when one is missing (disk cleaned), the job
  * service regenerates the image from its stored seed instead.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export class ImageStore {
@@ -39,9 +39,5 @@ export class ImageStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-  }
-
-  async removeJob(jobId: number): Promise<void> {
-    await rm(path.join(this.dir, String(jobId)), { recursive: true, force: true });
   }
 }

@@ -4,7 +4,7 @@
  * refusal happens before anything is queued or charged.
  */
 import { sizeForAspect } from '../diffusion/image-sizes.ts';
-import type { DiffusionPipeline } from '../diffusion/pipeline.ts';
+import { UPSCALE_STRENGTH, type DiffusionPipeline } from '../diffusion/pipeline.ts';
 import { RequestError } from '../diffusion/request-error.ts';
 import type { GenerateRequest, ResolvedRequest, SamplerName } from '../diffusion/types.ts';
 import type { JobRecord } from '../store/index.ts';
@@ -14,8 +14,6 @@ import { UserError } from './user-error.ts';
 
 /** img2img strength of a variation: same composition, new details. */
 export const VARY_STRENGTH = 0.6;
-/** img2img strength of a 2x upscale: redraws detail, keeps the picture. */
-export const UPSCALE_STRENGTH = 0.35;
 export const DEFAULT_COUNT = 4;
 
 export type JobAsk =
