@@ -17,6 +17,8 @@ import { queuedText, resultComponents, resultText, SINGLE_IMAGE_REACTIONS } from
 export const NO_PINGS = { parse: [] as never[] };
 const UNKNOWN_MESSAGE = 10008;
 const INVALID_WEBHOOK_TOKEN = 50027;
+/** How long a final message waits out rate limits before the error is logged. */
+const MAX_RATE_LIMIT_WAIT_MS = 10 * 60_000;
 
 /** Where the job's messages go, and the ids it has posted so far (persisted by the caller). */
 export interface PresenterTarget {
@@ -134,12 +136,14 @@ export class JobPresenter implements JobObserver {
   }
 
   async #retryOnRateLimit<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
+    // Bounded by time, not by attempts: a long 429 storm must delay the result, never drop it.
+    const giveUpAt = this.#now() + MAX_RATE_LIMIT_WAIT_MS;
+    for (;;) {
       try {
         return await fn();
       } catch (err) {
         const wait = retryAfter(err);
-        if (!wait || attempt >= 20) throw err;
+        if (!wait || this.#now() + wait > giveUpAt) throw err;
         await new Promise((r) => setTimeout(r, wait));
       }
     }
