@@ -105,20 +105,48 @@ class TransformerBlock(nn.Module):
         return x + self.ff(self.n3(x))
 
 
+COORD_FEATURES = 10
+
+
+def coordinate_features(x):
+    """[1, H*W, 10]: each position's (x, y) in 0..1 and sines/cosines of them, for any H and W.
+
+    Built with cumsum over a tensor of ones rather than arange(H), so that the exported ONNX graph
+    keeps working at every size the engine allows instead of baking in the training size.
+    """
+    ones = torch.ones_like(x[:1, :1])
+    ys, xs = ones.cumsum(2), ones.cumsum(3)
+    ys = (ys - 0.5) / ys[:, :, -1:, :]
+    xs = (xs - 0.5) / xs[:, :, :, -1:]
+    feats = [xs, ys]
+    for k in (1, 2):
+        feats += [torch.sin(math.pi * k * xs), torch.cos(math.pi * k * xs), torch.sin(math.pi * k * ys), torch.cos(math.pi * k * ys)]
+    f = torch.cat(feats, 1)
+    return f.reshape(1, COORD_FEATURES, -1).transpose(1, 2)
+
+
 class SpatialTransformer(nn.Module):
-    """Flattens a feature map into tokens, attends (to itself and to the text), folds it back."""
+    """Flattens a feature map into tokens, attends (to itself and to the text), folds it back.
+
+    Convolutions are nearly blind to where they are, so "on the left", "at the top" and "above"
+    had nothing to bind to: each token gets its coordinates (`coords`, zero-initialised so that a
+    checkpoint trained without them resumes unchanged) before attending to the prompt.
+    """
 
     def __init__(self, ch, ctx_dim, self_attn=True):
         super().__init__()
         self.norm = group_norm(ch)
         self.proj_in = nn.Linear(ch, ch)
+        self.coords = nn.Linear(COORD_FEATURES, ch, bias=False)
+        nn.init.zeros_(self.coords.weight)
         self.block = TransformerBlock(ch, ctx_dim, heads=4, self_attn=self_attn)
         self.proj_out = nn.Linear(ch, ch)
 
     def forward(self, x, ctx):
         b, c, hh, ww = x.shape
         h = self.norm(x).reshape(b, c, hh * ww).transpose(1, 2)
-        h = self.proj_out(self.block(self.proj_in(h), ctx))
+        h = self.proj_in(h) + self.coords(coordinate_features(x))
+        h = self.proj_out(self.block(h, ctx))
         return x + h.transpose(1, 2).reshape(b, c, hh, ww)
 
 

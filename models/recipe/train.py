@@ -192,19 +192,38 @@ def grid(images, cols):
     return g
 
 
+def split_params(unet, te):
+    """(the original parameters, the coordinate projections): kept in separate optimizer groups, in
+    a fixed order, so that checkpoints from before the coordinates existed still resume."""
+    named = list(unet.named_parameters())
+    main = [p for n, p in named if ".coords." not in n] + list(te.parameters())
+    return main, [p for n, p in named if ".coords." in n]
+
+
 def train_unet(a, nae, tok, data, dev, work):
     path = os.path.join(work, "unet.pt")
     torch.manual_seed(a.seed + 3)
     unet, te = UNet(ctx_dim=128).to(dev), TextEncoder(tok.vocab_size).to(dev)
     ema_unet, ema_te = UNet(ctx_dim=128).to(dev), TextEncoder(tok.vocab_size).to(dev)
-    params = list(unet.parameters()) + list(te.parameters())
-    opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=0.01)
+    main, coords = split_params(unet, te)
+    params = main + coords
+    opt = torch.optim.AdamW([{"params": main}, {"params": coords}], lr=a.lr, weight_decay=0.01)
     state = {"step": 0, "losses": [], "seconds": 0.0}
     if a.resume and os.path.exists(path):
         ck = torch.load(path)
-        unet.load_state_dict(ck["unet"]), te.load_state_dict(ck["te"])
-        ema_unet.load_state_dict(ck["ema_unet"]), ema_te.load_state_dict(ck["ema_te"])
-        opt.load_state_dict(ck["opt"])
+        # Checkpoints from before the coordinate inputs existed lack them: they start at zero.
+        for model, key in ((unet, "unet"), (ema_unet, "ema_unet")):
+            missing, unexpected = model.load_state_dict(ck[key], strict=False)
+            if unexpected or any(".coords." not in k for k in missing):
+                raise RuntimeError(f"{path} does not match the UNet: missing {missing}, unexpected {unexpected}")
+        te.load_state_dict(ck["te"]), ema_te.load_state_dict(ck["ema_te"])
+        if len(ck["opt"]["param_groups"]) == 1:
+            opt = torch.optim.AdamW(main, lr=a.lr, weight_decay=0.01)
+            opt.load_state_dict(ck["opt"])
+            opt.add_param_group({"params": coords})
+            log("unet: checkpoint predates the coordinate inputs; they start at zero")
+        else:
+            opt.load_state_dict(ck["opt"])
         state = ck["state"]
         torch.set_rng_state(ck["rng"])
         log(f"unet: resuming at step {state['step']}")
@@ -212,7 +231,7 @@ def train_unet(a, nae, tok, data, dev, work):
         ema_unet.load_state_dict(unet.state_dict()), ema_te.load_state_dict(te.state_dict())
     for m in (ema_unet, ema_te):
         m.eval().requires_grad_(False)
-    ema_params = list(ema_unet.parameters()) + list(ema_te.parameters())
+    ema_params = sum(split_params(ema_unet, ema_te), [])
     acp = alphas_cumprod().to(dev)
     snr = acp / (1 - acp)
     weight = snr.clamp(max=5.0) / snr  # min-SNR-5 weighting (Hang et al. 2023) for epsilon targets
