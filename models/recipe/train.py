@@ -446,10 +446,10 @@ def main():
     p.add_argument("--ae-steps", type=int, default=2000)
     p.add_argument("--ae-batch", type=int, default=32)
     p.add_argument("--data", type=int, default=48000, help="scenes rendered and encoded for UNet training")
-    p.add_argument("--unet-steps", type=int, default=3200)
+    p.add_argument("--unet-steps", type=int, default=9500)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--lr", type=float, default=6e-4)
-    p.add_argument("--lr-decay-steps", type=int, default=0,
+    p.add_argument("--lr-decay-steps", type=int, default=2000,
                    help="decay the learning rate linearly to ~0 over the last N UNet steps (0: constant)")
     p.add_argument("--sample-every", type=int, default=400)
     p.add_argument("--threads", type=int, default=os.cpu_count())
@@ -457,7 +457,7 @@ def main():
     p.add_argument("--smoke", action="store_true", help="a few steps of every stage, for CI")
     a = p.parse_args()
     if a.smoke:
-        a.ae_steps, a.ae_batch, a.data, a.unet_steps, a.batch, a.sample_every = 3, 4, 128, 3, 8, 0
+        a.ae_steps, a.ae_batch, a.data, a.unet_steps, a.batch, a.sample_every, a.lr_decay_steps = 3, 4, 128, 3, 8, 0, 2
     t_all = time.time()
     torch.set_num_threads(a.threads)
     dev = "cuda" if torch.cuda.is_available() else "cpu"
