@@ -456,6 +456,10 @@ def main():
     p.add_argument("--resume", action="store_true", help="reuse finished stages and continue the UNet")
     p.add_argument("--smoke", action="store_true", help="a few steps of every stage, for CI")
     a = p.parse_args()
+    if a.unet_steps < 1:
+        p.error(f"--unet-steps must be at least 1 (got {a.unet_steps})")
+    if not 0 <= a.lr_decay_steps <= a.unet_steps:
+        p.error(f"--lr-decay-steps must be from 0 to --unet-steps ({a.unet_steps}) (got {a.lr_decay_steps})")
     if a.smoke:
         a.ae_steps, a.ae_batch, a.data, a.unet_steps, a.batch, a.sample_every, a.lr_decay_steps = 3, 4, 128, 3, 8, 0, 2
     t_all = time.time()
