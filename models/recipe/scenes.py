@@ -191,7 +191,13 @@ def sample_relation(rng, allow_held_out=False, p_background=0.3):
     return _with_background(rng, scene, caption, p_background)
 
 
-SAMPLERS = [(sample_single, 0.4), (sample_count, 0.25), (sample_relation, 0.35)]
+DEFAULT_MIX = (0.4, 0.25, 0.35)  # shares of single-object, count and relation scenes
+SAMPLERS = list(zip((sample_single, sample_count, sample_relation), DEFAULT_MIX))
+
+
+def set_mix(mix):
+    """Change the shares of single, count and relation scenes (three numbers summing to 1)."""
+    SAMPLERS[:] = zip((sample_single, sample_count, sample_relation), mix)
 
 
 def sample_scene(rng, allow_held_out=False):

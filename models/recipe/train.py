@@ -7,10 +7,15 @@ One command does everything (render data, autoencoder, text encoder + UNet, ONNX
 Stages keep their results in --work, so an interrupted run continues where it stopped
 (`--resume`), and a finished one can be trained further (`--resume --unet-steps N`, N larger).
 `--smoke` runs every stage for a few steps at tiny sizes, to check the recipe still works.
+
+To carry a run to another machine (a GPU), `slim_checkpoint.py` writes a weights-only copy of the
+UNet checkpoint; put it with ae.pt in a work folder there and `--resume`: the optimizer starts
+afresh. `--minutes` fits a run into a time limit, `--skip-export` leaves the export for later.
 """
 import argparse
 import json
 import math
+import multiprocessing
 import os
 import platform
 import random
@@ -58,7 +63,7 @@ def train_autoencoder(a, dev, work):
     path = os.path.join(work, "ae.pt")
     if a.resume and os.path.exists(path):
         log("autoencoder: reusing", path)
-        return torch.load(path)
+        return torch.load(path, map_location="cpu")
     torch.manual_seed(a.seed)
     rng = random.Random(a.seed)
     ae = AutoEncoder().to(dev)
@@ -126,23 +131,39 @@ class NormalisedAE(torch.nn.Module):
         return lat / self.scaling_factor + self.shift_factor
 
 
+def render_chunk(job):
+    """One chunk of the UNet's data set, rendered in a worker process from its own seed."""
+    seed, n, mix = job
+    torch.set_num_threads(1)  # one process per core already: more threads only fight each other
+    scenes.set_mix(mix)
+    x, caps = batch_images(random.Random(seed), n)
+    return ((x + 1) * 127.5).round().to(torch.uint8), caps
+
+
 def encode_dataset(a, nae, tok, dev, work):
     path = os.path.join(work, "latents.pt")
     if a.resume and os.path.exists(path):
-        log("dataset: reusing", path)
-        return torch.load(path)
-    rng = random.Random(a.seed + 2)
+        data = torch.load(path, map_location="cpu")
+        # Sets from before --mix existed were rendered with the default mix.
+        made = (len(data["captions"]), tuple(data.get("mix", scenes.DEFAULT_MIX)))
+        if made == (a.data, a.mix):
+            log("dataset: reusing", path)
+            return data
+        log(f"dataset: {path} holds {made[0]} scenes of mix {made[1]}, not {a.data} of mix {a.mix}: rendering anew")
+    # Chunks of 64 scenes, each from a seed of its own, so the set is the same whatever the
+    # number of worker processes that render it.
+    jobs = [(a.seed * 1_000_003 + 2 + i, min(64, a.data - i), a.mix) for i in range(0, a.data, 64)]
     lats, ids, caps = [], [], []
     t0 = time.time()
-    with torch.no_grad():
-        for i in range(0, a.data, 64):
-            x, c = batch_images(rng, min(64, a.data - i))
-            lats.append(nae.to_unet(nae.encode_raw(x.to(dev))).cpu())
+    with multiprocessing.get_context("spawn").Pool(max(1, min(a.threads, 16))) as pool, torch.no_grad():
+        for k, (x, c) in enumerate(pool.imap(render_chunk, jobs, chunksize=4)):
+            x = x.float().to(dev) / 127.5 - 1
+            lats.append(nae.to_unet(nae.encode_raw(x)).cpu())
             ids += [tok(s) for s in c]
             caps += c
-            if i % 6400 == 0:
-                log(f"dataset {i}/{a.data}")
-    data = {"latents": torch.cat(lats), "ids": torch.tensor(ids, dtype=torch.long), "captions": caps}
+            if k % 100 == 0:
+                log(f"dataset {k * 64}/{a.data}")
+    data = {"latents": torch.cat(lats), "ids": torch.tensor(ids, dtype=torch.long), "captions": caps, "mix": a.mix}
     lat = data["latents"]
     log(f"dataset: {len(caps)} scenes in {time.time() - t0:.0f}s; latent mean {lat.mean((0, 2, 3)).tolist()} "
         f"std {lat.std((0, 2, 3)).tolist()}")
@@ -209,15 +230,23 @@ def train_unet(a, nae, tok, data, dev, work):
     params = main + coords
     opt = torch.optim.AdamW([{"params": main}, {"params": coords}], lr=a.lr, weight_decay=0.01)
     state = {"step": 0, "losses": [], "seconds": 0.0}
+    warm_from = 0  # the step the optimizer started at: its learning rate warms up from there
     if a.resume and os.path.exists(path):
-        ck = torch.load(path)
+        ck = torch.load(path, map_location="cpu")
+        if "opt" not in ck:
+            # A weights-only checkpoint (slim_checkpoint.py, to move a run between machines): the
+            # averaged weights seed both copies, and a fresh optimizer warms up again.
+            ck = {**ck, "unet": ck["ema_unet"], "te": ck["ema_te"]}
         # Checkpoints from before the coordinate inputs existed lack them: they start at zero.
         for model, key in ((unet, "unet"), (ema_unet, "ema_unet")):
             missing, unexpected = model.load_state_dict(ck[key], strict=False)
             if unexpected or any(".coords." not in k for k in missing):
                 raise RuntimeError(f"{path} does not match the UNet: missing {missing}, unexpected {unexpected}")
         te.load_state_dict(ck["te"]), ema_te.load_state_dict(ck["ema_te"])
-        if len(ck["opt"]["param_groups"]) == 1:
+        if "opt" not in ck:
+            warm_from = ck["state"]["step"]
+            log("unet: weights-only checkpoint; the optimizer starts afresh")
+        elif len(ck["opt"]["param_groups"]) == 1:
             opt = torch.optim.AdamW(main, lr=a.lr, weight_decay=0.01)
             opt.load_state_dict(ck["opt"])
             opt.add_param_group({"params": coords})
@@ -235,11 +264,13 @@ def train_unet(a, nae, tok, data, dev, work):
     acp = alphas_cumprod().to(dev)
     snr = acp / (1 - acp)
     weight = snr.clamp(max=5.0) / snr  # min-SNR-5 weighting (Hang et al. 2023) for epsilon targets
-    lat_all, ids_all = data["latents"], data["ids"]
-    empty = torch.tensor(tok(""), dtype=torch.long)
+    # On a GPU the whole set fits in its memory: no copy per step.
+    lat_all, ids_all = (data["latents"].to(dev), data["ids"].to(dev)) if dev == "cuda" else (data["latents"], data["ids"])
+    empty = torch.tensor(tok(""), dtype=torch.long, device=ids_all.device)
     n = lat_all.shape[0]
     t_start = time.time() - state["seconds"]
     last_save = time.time()
+    first_step, t_first = state["step"], time.time()
 
     def save():
         state["seconds"] = time.time() - t_start
@@ -250,15 +281,19 @@ def train_unet(a, nae, tok, data, dev, work):
 
     while state["step"] < a.unet_steps:
         step = state["step"]
-        lr = a.lr * min(1.0, (step + 1) / 200)
+        if step == first_step + 20:
+            t_warm = time.time()  # the first steps are slow (kernel choice, caches): not counted
+        if a.minutes and step == first_step + 120:
+            fit_to_minutes(a, step, (time.time() - t_first) / 60, (time.time() - t_warm) / 100 / 60, first_step)
+        lr = a.lr * min(1.0, (step - warm_from + 1) / 200)
         if a.lr_decay_steps and step >= a.unet_steps - a.lr_decay_steps:
             # Linear cool-down over the last steps: the largest late gain in sample quality for its cost.
             lr *= max(0.02, (a.unet_steps - step) / a.lr_decay_steps)
         for g in opt.param_groups:
             g["lr"] = lr
-        idx = torch.randint(0, n, (a.batch,))
+        idx = torch.randint(0, n, (a.batch,)).to(lat_all.device)
         z0, ids = lat_all[idx].to(dev), ids_all[idx].clone()
-        drop = torch.rand(a.batch) < 0.1  # caption dropout, so classifier-free guidance has an unconditional model
+        drop = (torch.rand(a.batch) < 0.1).to(ids.device)  # caption dropout: an unconditional model for guidance
         ids[drop] = empty
         ids = ids.to(dev)
         t = torch.randint(0, 1000, (a.batch,), device=dev)
@@ -274,8 +309,9 @@ def train_unet(a, nae, tok, data, dev, work):
         opt.step()
         decay = min(0.999, (1 + step) / (10 + step))
         with torch.no_grad():
-            for pe, p in zip(ema_params, params):
-                pe.mul_(decay).add_(p.detach(), alpha=1 - decay)
+            # One fused update over all tensors: on a GPU a loop of small ops costs more than the step.
+            torch._foreach_mul_(ema_params, decay)
+            torch._foreach_add_(ema_params, [p.detach() for p in params], alpha=1 - decay)
         state["step"] = step + 1
         state["losses"].append(loss.item())
         if step % 50 == 0:
@@ -290,6 +326,18 @@ def train_unet(a, nae, tok, data, dev, work):
             last_save = time.time()
     save()
     return ema_unet, ema_te, state
+
+
+def fit_to_minutes(a, step, minutes_so_far, per_step, first_step):
+    """Shorten the run so that this invocation's UNet stage ends within --minutes, from the time per
+    step measured on this machine."""
+    fits = step + int((a.minutes - minutes_so_far) / per_step)
+    if fits < a.unet_steps:
+        a.unet_steps = max(step + 1, fits)
+        # A run cut short still cools down, but over at most half of this invocation's steps.
+        a.lr_decay_steps = min(a.lr_decay_steps, (a.unet_steps - first_step) // 2)
+    log(f"unet: {per_step * 60000:.1f} ms/step; running to step {a.unet_steps} to end within {a.minutes} min "
+        f"(cool-down over the last {a.lr_decay_steps})")
 
 
 class UNetExport(torch.nn.Module):
@@ -451,7 +499,14 @@ def main():
     p.add_argument("--lr", type=float, default=6e-4)
     p.add_argument("--lr-decay-steps", type=int, default=2000,
                    help="decay the learning rate linearly to ~0 over the last N UNet steps (0: constant)")
+    p.add_argument("--minutes", type=float, default=0,
+                   help="end this invocation's UNet training within this many minutes, stopping at an "
+                        "earlier step than --unet-steps if need be (0: no limit)")
+    p.add_argument("--mix", default=",".join(map(str, scenes.DEFAULT_MIX)),
+                   help="shares of single-object, count and relation scenes in the UNet's data")
     p.add_argument("--sample-every", type=int, default=400)
+    p.add_argument("--skip-export", action="store_true",
+                   help="stop after training, leaving the checkpoint in --work (export later with --resume)")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--resume", action="store_true", help="reuse finished stages and continue the UNet")
     p.add_argument("--smoke", action="store_true", help="a few steps of every stage, for CI")
@@ -460,11 +515,24 @@ def main():
         p.error(f"--unet-steps must be at least 1 (got {a.unet_steps})")
     if not 0 <= a.lr_decay_steps <= a.unet_steps:
         p.error(f"--lr-decay-steps must be from 0 to --unet-steps ({a.unet_steps}) (got {a.lr_decay_steps})")
+    if a.minutes < 0:
+        p.error(f"--minutes must be 0 (no limit) or more (got {a.minutes})")
+    try:
+        mix = tuple(float(v) for v in a.mix.split(","))
+    except ValueError:
+        mix = ()
+    if len(mix) != 3 or min(mix) < 0 or abs(sum(mix) - 1) > 1e-6:
+        p.error(f"--mix must be three shares (single, count, relation) from 0 to 1 that sum to 1, "
+                f"as 0.4,0.25,0.35 (got {a.mix})")
+    a.mix = mix
     if a.smoke:
         a.ae_steps, a.ae_batch, a.data, a.unet_steps, a.batch, a.sample_every, a.lr_decay_steps = 3, 4, 128, 3, 8, 0, 2
     t_all = time.time()
     torch.set_num_threads(a.threads)
     dev = "cuda" if torch.cuda.is_available() else "cpu"
+    if dev == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True  # every batch has the same shapes
     name = os.path.basename(a.out.rstrip("/"))
     work = a.work or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".work", name)
     os.makedirs(work, exist_ok=True)
@@ -474,6 +542,9 @@ def main():
     nae = NormalisedAE(ae_state).to(dev).eval().requires_grad_(False)
     data = encode_dataset(a, nae, tok, dev, work)
     unet, te, unet_state = train_unet(a, nae, tok, data, dev, work)
+    if a.skip_export:
+        log(f"trained to step {unet_state['step']}; checkpoint in {work}")
+        return
     write_model(a, nae, tok, data, unet, te, ae_state, unet_state, dev, work, t_all)
 
 
