@@ -472,7 +472,7 @@ Made by `/usr/bin/python3 models/recipe/train.py {' '.join(sys.argv[1:])}`.
 | machine | {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, device {dev}, {torch.get_num_threads()} threads |
 | autoencoder | {ae_state['steps']} steps of batch {a.ae_batch}, {ae_state['seconds'] / 60:.1f} min, reconstruction PSNR {ae_state['psnr']:.2f} dB |
 | latent statistics | scaling_factor {nae.scaling_factor:.5f}, shift_factor {nae.shift_factor:.5f} |
-| data | {len(data['captions'])} rendered scenes, encoded once (held out: {', '.join(' '.join(p) for p in scenes.HELD_OUT)}) |
+| data | {len(data['captions'])} rendered scenes (shares of single, count, relation: {', '.join(map(str, data.get('mix', scenes.DEFAULT_MIX)))}), encoded once (held out: {', '.join(' '.join(p) for p in scenes.HELD_OUT)}) |
 | UNet + text encoder | {unet_state['step']} steps of batch {a.batch}, lr {a.lr}{f' (linear decay over the last {a.lr_decay_steps} steps)' if a.lr_decay_steps else ''}, {unet_state['seconds'] / 60:.1f} min; final loss (mean of last {len(tail)}) {sum(tail) / max(1, len(tail)):.4f} |
 | preview projection | latent -> RGB least squares, RMSE {err:.4f} (RGB in -1..1) |
 | wall time, this invocation | {(time.time() - t_all) / 60:.1f} min |
@@ -521,7 +521,8 @@ def main():
         mix = tuple(float(v) for v in a.mix.split(","))
     except ValueError:
         mix = ()
-    if len(mix) != 3 or min(mix) < 0 or abs(sum(mix) - 1) > 1e-6:
+    # Written so that nan fails every comparison and is rejected.
+    if len(mix) != 3 or not all(0 <= v <= 1 for v in mix) or not abs(sum(mix) - 1) <= 1e-6:
         p.error(f"--mix must be three shares (single, count, relation) from 0 to 1 that sum to 1, "
                 f"as 0.4,0.25,0.35 (got {a.mix})")
     a.mix = mix

@@ -108,6 +108,7 @@ print("FIT", a.unet_steps, a.lr_decay_steps)`;
     [['--mix', '0.5,0.5'], '--mix must be three shares (single, count, relation) from 0 to 1 that sum to 1, as 0.4,0.25,0.35 (got 0.5,0.5)'],
     [['--mix', '0.5,0.5,0.5'], '(got 0.5,0.5,0.5)'],
     [['--mix', 'a,b,c'], '(got a,b,c)'],
+    [['--mix', 'nan,0,1'], '(got nan,0,1)'],
     [['--minutes', '-1'], '--minutes must be 0 (no limit) or more (got -1.0)'],
     [['--lr-decay-steps', '-5'], '--lr-decay-steps must be from 0 to --unet-steps (9500) (got -5)'],
   ])('rejects %j with a message naming the value, before writing anything', (args, message, ctx) => {
