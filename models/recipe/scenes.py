@@ -191,22 +191,17 @@ def sample_relation(rng, allow_held_out=False, p_background=0.3):
     return _with_background(rng, scene, caption, p_background)
 
 
+SAMPLERS = (sample_single, sample_count, sample_relation)
 DEFAULT_MIX = (0.4, 0.25, 0.35)  # shares of single-object, count and relation scenes
-SAMPLERS = list(zip((sample_single, sample_count, sample_relation), DEFAULT_MIX))
 
 
-def set_mix(mix):
-    """Change the shares of single, count and relation scenes (three numbers summing to 1)."""
-    SAMPLERS[:] = zip((sample_single, sample_count, sample_relation), mix)
-
-
-def sample_scene(rng, allow_held_out=False):
+def sample_scene(rng, allow_held_out=False, mix=DEFAULT_MIX):
     r, acc = rng.random(), 0.0
-    for fn, p in SAMPLERS:
+    for fn, p in zip(SAMPLERS, mix):
         acc += p
         if r < acc:
             return fn(rng, allow_held_out)
-    return SAMPLERS[-1][0](rng, allow_held_out)
+    return SAMPLERS[-1](rng, allow_held_out)
 
 
 def all_words():

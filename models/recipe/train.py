@@ -49,10 +49,10 @@ def alphas_cumprod():
     return torch.cumprod(1 - betas, 0).float()
 
 
-def batch_images(rng, n, allow_held_out=False):
+def batch_images(rng, n, allow_held_out=False, mix=scenes.DEFAULT_MIX):
     imgs, caps = [], []
     for _ in range(n):
-        scene, cap = scenes.sample_scene(rng, allow_held_out)
+        scene, cap = scenes.sample_scene(rng, allow_held_out, mix)
         imgs.append(np.asarray(scenes.render(scene), dtype=np.float32))
         caps.append(cap)
     x = torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2) / 127.5 - 1
@@ -135,8 +135,7 @@ def render_chunk(job):
     """One chunk of the UNet's data set, rendered in a worker process from its own seed."""
     seed, n, mix = job
     torch.set_num_threads(1)  # one process per core already: more threads only fight each other
-    scenes.set_mix(mix)
-    x, caps = batch_images(random.Random(seed), n)
+    x, caps = batch_images(random.Random(seed), n, mix=mix)
     return ((x + 1) * 127.5).round().to(torch.uint8), caps
 
 
@@ -145,7 +144,8 @@ def encode_dataset(a, nae, tok, dev, work):
     if a.resume and os.path.exists(path):
         data = torch.load(path, map_location="cpu")
         # Sets from before --mix existed were rendered with the default mix.
-        made = (len(data["captions"]), tuple(data.get("mix", scenes.DEFAULT_MIX)))
+        data["mix"] = tuple(data.get("mix", scenes.DEFAULT_MIX))
+        made = (len(data["captions"]), data["mix"])
         if made == (a.data, a.mix):
             log("dataset: reusing", path)
             return data
@@ -264,9 +264,9 @@ def train_unet(a, nae, tok, data, dev, work):
     acp = alphas_cumprod().to(dev)
     snr = acp / (1 - acp)
     weight = snr.clamp(max=5.0) / snr  # min-SNR-5 weighting (Hang et al. 2023) for epsilon targets
-    # On a GPU the whole set fits in its memory: no copy per step.
-    lat_all, ids_all = (data["latents"].to(dev), data["ids"].to(dev)) if dev == "cuda" else (data["latents"], data["ids"])
-    empty = torch.tensor(tok(""), dtype=torch.long, device=ids_all.device)
+    # The whole set lives where the model does (on a GPU, in its memory): no copy per step.
+    lat_all, ids_all = data["latents"].to(dev), data["ids"].to(dev)
+    empty = torch.tensor(tok(""), dtype=torch.long, device=dev)
     n = lat_all.shape[0]
     t_start = time.time() - state["seconds"]
     last_save = time.time()
@@ -291,11 +291,9 @@ def train_unet(a, nae, tok, data, dev, work):
             lr *= max(0.02, (a.unet_steps - step) / a.lr_decay_steps)
         for g in opt.param_groups:
             g["lr"] = lr
-        idx = torch.randint(0, n, (a.batch,)).to(lat_all.device)
-        z0, ids = lat_all[idx].to(dev), ids_all[idx].clone()
-        drop = (torch.rand(a.batch) < 0.1).to(ids.device)  # caption dropout: an unconditional model for guidance
-        ids[drop] = empty
-        ids = ids.to(dev)
+        idx = torch.randint(0, n, (a.batch,), device=dev)
+        z0, ids = lat_all[idx], ids_all[idx]  # indexing copies: ids can be changed in place
+        ids[torch.rand(a.batch, device=dev) < 0.1] = empty  # caption dropout: an unconditional model for guidance
         t = torch.randint(0, 1000, (a.batch,), device=dev)
         # Offset noise: lets the model move the whole image's mean (a background colour) from noise.
         noise = torch.randn_like(z0) + 0.1 * torch.randn(a.batch, z0.shape[1], 1, 1, device=dev)
@@ -472,7 +470,7 @@ Made by `/usr/bin/python3 models/recipe/train.py {' '.join(sys.argv[1:])}`.
 | machine | {platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, device {dev}, {torch.get_num_threads()} threads |
 | autoencoder | {ae_state['steps']} steps of batch {a.ae_batch}, {ae_state['seconds'] / 60:.1f} min, reconstruction PSNR {ae_state['psnr']:.2f} dB |
 | latent statistics | scaling_factor {nae.scaling_factor:.5f}, shift_factor {nae.shift_factor:.5f} |
-| data | {len(data['captions'])} rendered scenes (shares of single, count, relation: {', '.join(map(str, data.get('mix', scenes.DEFAULT_MIX)))}), encoded once (held out: {', '.join(' '.join(p) for p in scenes.HELD_OUT)}) |
+| data | {len(data['captions'])} rendered scenes (shares of single, count, relation: {', '.join(map(str, data['mix']))}), encoded once (held out: {', '.join(' '.join(p) for p in scenes.HELD_OUT)}) |
 | UNet + text encoder | {unet_state['step']} steps of batch {a.batch}, lr {a.lr}{f' (linear decay over the last {a.lr_decay_steps} steps)' if a.lr_decay_steps else ''}, {unet_state['seconds'] / 60:.1f} min; final loss (mean of last {len(tail)}) {sum(tail) / max(1, len(tail)):.4f} |
 | preview projection | latent -> RGB least squares, RMSE {err:.4f} (RGB in -1..1) |
 | wall time, this invocation | {(time.time() - t_all) / 60:.1f} min |
