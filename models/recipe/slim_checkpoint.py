@@ -10,12 +10,19 @@ import sys
 
 import torch
 
+KEEP = ("ema_unet", "ema_te", "state", "rng")
 
 def main():
     if len(sys.argv) != 3:
         sys.exit(f"usage: {sys.argv[0]} UNET_CHECKPOINT OUT")
-    ck = torch.load(sys.argv[1], map_location="cpu")  # CPU tensors: loads anywhere
-    slim = {k: ck[k] for k in ("ema_unet", "ema_te", "state", "rng")}
+    try:
+        ck = torch.load(sys.argv[1], map_location="cpu")  # CPU tensors: loads anywhere
+    except Exception as err:  # missing, unreadable or not a torch file: all one message
+        sys.exit(f"{sys.argv[1]}: cannot read a checkpoint ({err})")
+    missing = [k for k in KEEP if not isinstance(ck, dict) or k not in ck]
+    if missing:
+        sys.exit(f"{sys.argv[1]}: not a UNet checkpoint of train.py (no {', '.join(missing)}); nothing written")
+    slim = {k: ck[k] for k in KEEP}
     torch.save(slim, sys.argv[2])
     print(f"{sys.argv[2]}: step {slim['state']['step']}, weights only")
 

@@ -509,12 +509,15 @@ def main():
     p.add_argument("--resume", action="store_true", help="reuse finished stages and continue the UNet")
     p.add_argument("--smoke", action="store_true", help="a few steps of every stage, for CI")
     a = p.parse_args()
-    if a.unet_steps < 1:
-        p.error(f"--unet-steps must be at least 1 (got {a.unet_steps})")
+    for flag in ("unet_steps", "ae_steps", "ae_batch", "data", "batch", "threads"):
+        if getattr(a, flag) < 1:
+            p.error(f"--{flag.replace('_', '-')} must be at least 1 (got {getattr(a, flag)})")
+    if a.sample_every < 0:
+        p.error(f"--sample-every must be 0 (never) or more (got {a.sample_every})")
     if not 0 <= a.lr_decay_steps <= a.unet_steps:
         p.error(f"--lr-decay-steps must be from 0 to --unet-steps ({a.unet_steps}) (got {a.lr_decay_steps})")
-    if a.minutes < 0:
-        p.error(f"--minutes must be 0 (no limit) or more (got {a.minutes})")
+    if not (math.isfinite(a.minutes) and a.minutes >= 0):
+        p.error(f"--minutes must be 0 (no limit) or a positive number (got {a.minutes})")
     try:
         mix = tuple(float(v) for v in a.mix.split(","))
     except ValueError:
@@ -522,7 +525,7 @@ def main():
     # Written so that nan fails every comparison and is rejected.
     if len(mix) != 3 or not all(0 <= v <= 1 for v in mix) or not abs(sum(mix) - 1) <= 1e-6:
         p.error(f"--mix must be three shares (single, count, relation) from 0 to 1 that sum to 1, "
-                f"as 0.4,0.25,0.35 (got {a.mix})")
+                f"as 0.4,0.25,0.35 (got {a.mix or 'an empty value'})")
     a.mix = mix
     if a.smoke:
         a.ae_steps, a.ae_batch, a.data, a.unet_steps, a.batch, a.sample_every, a.lr_decay_steps = 3, 4, 128, 3, 8, 0, 2

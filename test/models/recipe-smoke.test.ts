@@ -3,7 +3,7 @@
  * few steps of every stage. This is how CI keeps models/recipe from rotting.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,23 @@ describe('models/recipe/train.py --smoke', () => {
     expect(result.images).toHaveLength(1);
   });
 
+  it('slim_checkpoint.py refuses a missing file or one that is not a UNet checkpoint, writing nothing', (ctx) => {
+    needTorch(ctx);
+    const notCkpt = path.join(tmp, 'not-a-checkpoint.txt');
+    writeFileSync(notCkpt, 'hello');
+    const out = path.join(tmp, 'slim-never.pt');
+    for (const [input, message] of [
+      [path.join(tmp, 'missing.pt'), 'cannot read a checkpoint'],
+      [notCkpt, 'cannot read a checkpoint'],
+      [path.join(tmp, 'work', 'ae.pt'), 'not a UNet checkpoint of train.py (no ema_unet, ema_te, state, rng); nothing written'],
+    ]) {
+      const r = spawnSync(PYTHON, ['models/recipe/slim_checkpoint.py', input, out], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+      expect(r.status, input).toBe(1);
+      expect(r.stderr).toContain(`${input}: ${message}`);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
   it('fits the run to --minutes from the measured time per step, keeping a cool-down', (ctx) => {
     needTorch(ctx);
     // 120 steps done in 1.2 min (0.01 min each) of a 5-minute budget: 380 more steps fit.
@@ -109,7 +126,14 @@ print("FIT", a.unet_steps, a.lr_decay_steps)`;
     [['--mix', '0.5,0.5,0.5'], '(got 0.5,0.5,0.5)'],
     [['--mix', 'a,b,c'], '(got a,b,c)'],
     [['--mix', 'nan,0,1'], '(got nan,0,1)'],
-    [['--minutes', '-1'], '--minutes must be 0 (no limit) or more (got -1.0)'],
+    [['--mix', ''], '(got an empty value)'],
+    [['--minutes', '-1'], '--minutes must be 0 (no limit) or a positive number (got -1.0)'],
+    [['--minutes', 'inf'], '(got inf)'],
+    [['--minutes', 'nan'], '(got nan)'],
+    [['--data', '0'], '--data must be at least 1 (got 0)'],
+    [['--batch', '-4'], '--batch must be at least 1 (got -4)'],
+    [['--threads', '0'], '--threads must be at least 1 (got 0)'],
+    [['--sample-every', '-1'], '--sample-every must be 0 (never) or more (got -1)'],
     [['--lr-decay-steps', '-5'], '--lr-decay-steps must be from 0 to --unet-steps (9500) (got -5)'],
   ])('rejects %j with a message naming the value, before writing anything', (args, message, ctx) => {
     needTorch(ctx);
