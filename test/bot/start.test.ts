@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../support/shared-data.ts';
+import { repoRoot } from '../support/repo-paths.ts';
 
 describe('npm start', () => {
   it('without a token says which variables to set and points to the CLI, and exits non-zero', () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModelFolder } from '../../src/diffusion/model-folder.ts';
 import { parseParameters, readPngText } from '../../src/diffusion/png.ts';
 import { EMBEDDED_MODEL_DIR, embeddedPipeline } from '../support/model.ts';
-import { repoRoot } from '../support/shared-data.ts';
+import { repoRoot } from '../support/repo-paths.ts';
 
 interface Run {
   code: number | null;

@@ -8,16 +8,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DiffusionPipeline } from '../../src/diffusion/pipeline.ts';
-import { repoRoot } from '../support/shared-data.ts';
+import { repoRoot } from '../support/repo-paths.ts';
+import { requirement } from '../support/requirements.ts';
 
-const PYTHON = '/usr/bin/python3';
+// Debian's interpreter has Debian's torch; another one (a venv with torch) can be named instead.
+const PYTHON = process.env.RECIPE_PYTHON ?? '/usr/bin/python3';
 
 function torchProblem(): string | undefined {
   const r = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8', timeout: 60_000 });
-  if (r.error) return `${PYTHON} cannot run: ${r.error.message}`;
-  if (r.status !== 0) return `${PYTHON} cannot import torch: ${r.stderr.trim().split('\n').at(-1)}`;
+  if (r.error) return `${PYTHON} cannot run (${r.error.message})`;
+  if (r.status !== 0) return `${PYTHON} cannot import torch and numpy (${r.stderr.trim().split('\n').at(-1)})`;
   return undefined;
 }
+
+// Asked once for the file: a user without torch sees one line, CI (which installs it) fails.
+const torch = requirement('Python with torch', 'TORCH', torchProblem());
 
 function run(cmd: string, args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
@@ -33,18 +38,8 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; output
 const tmp = mkdtempSync(path.join(tmpdir(), 'recipe-smoke-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function needTorch(ctx: { skip: (note: string) => void }): void {
-  const problem = torchProblem();
-  if (problem) {
-    // CI installs torch: there a missing torch is a broken CI image, not a reason to skip.
-    if (process.env.CI) expect.fail(`CI is set but the recipe cannot run: ${problem}`);
-    ctx.skip(`${problem} (install torch to run the training recipe smoke test; CI must have it)`);
-  }
-}
-
-describe('models/recipe/train.py --smoke', () => {
-  it('trains every stage briefly and exports a model folder the engine loads and generates from', { timeout: 600_000 }, async (ctx) => {
-    needTorch(ctx);
+describe.skipIf(Boolean(torch.missing))(`models/recipe/train.py --smoke ${torch.title}`, () => {
+  it('trains every stage briefly and exports a model folder the engine loads and generates from', { timeout: 600_000 }, async () => {
     const out = path.join(tmp, 'model');
     // One torch thread: the other test files share the two cores.
     const r = await run(PYTHON, ['models/recipe/train.py', '--smoke', '--threads', '1', '--out', out, '--work', path.join(tmp, 'work')]);
@@ -59,8 +54,7 @@ describe('models/recipe/train.py --smoke', () => {
     expect(img.data.length).toBe(img.width * img.height * 3);
   });
 
-  it('continues from a weights-only checkpoint with a fresh optimizer (how a run moves between machines)', { timeout: 600_000 }, async (ctx) => {
-    needTorch(ctx);
+  it('continues from a weights-only checkpoint with a fresh optimizer (how a run moves between machines)', { timeout: 600_000 }, async () => {
     const work = path.join(tmp, 'work');
     expect(existsSync(path.join(work, 'unet.pt')), 'the smoke run above left no checkpoint').toBe(true);
     const slimWork = path.join(tmp, 'slim-work');
@@ -86,8 +80,7 @@ describe('models/recipe/train.py --smoke', () => {
     expect(result.images).toHaveLength(1);
   });
 
-  it('slim_checkpoint.py refuses a missing file or one that is not a UNet checkpoint, writing nothing', (ctx) => {
-    needTorch(ctx);
+  it('slim_checkpoint.py refuses a missing file or one that is not a UNet checkpoint, writing nothing', () => {
     const notCkpt = path.join(tmp, 'not-a-checkpoint.txt');
     writeFileSync(notCkpt, 'hello');
     const out = path.join(tmp, 'slim-never.pt');
@@ -103,8 +96,7 @@ describe('models/recipe/train.py --smoke', () => {
     }
   });
 
-  it('fits the run to --minutes from the measured time per step, keeping a cool-down', (ctx) => {
-    needTorch(ctx);
+  it('fits the run to --minutes from the measured time per step, keeping a cool-down', () => {
     // 120 steps done in 1.2 min (0.01 min each) of a 5-minute budget: 380 more steps fit.
     const code = `
 import sys, types; sys.argv = ["x"]; sys.path.insert(0, "models/recipe")
@@ -135,8 +127,7 @@ print("FIT", a.unet_steps, a.lr_decay_steps)`;
     [['--threads', '0'], '--threads must be at least 1 (got 0)'],
     [['--sample-every', '-1'], '--sample-every must be 0 (never) or more (got -1)'],
     [['--lr-decay-steps', '-5'], '--lr-decay-steps must be from 0 to --unet-steps (9500) (got -5)'],
-  ])('rejects %j with a message naming the value, before writing anything', (args, message, ctx) => {
-    needTorch(ctx);
+  ])('rejects %j with a message naming the value, before writing anything', (args, message) => {
     const out = path.join(tmp, 'never-written');
     const r = spawnSync(PYTHON, ['models/recipe/train.py', '--out', out, '--work', path.join(tmp, 'never-work'), ...args],
       { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });

@@ -1,19 +1,18 @@
 // The migration and ledger contracts against a real PostgreSQL: a throwaway cluster started
 // for this file, one database per test. Skipped, with the reason in the suite name, when the
-// PostgreSQL server binaries are not installed, unless REQUIRE_POSTGRES=1 (CI) makes that a failure.
+// PostgreSQL server binaries are not installed, unless CI or REQUIRE_POSTGRES=1 makes that a failure.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.ts';
+import { requirement } from '../support/requirements.ts';
 import { findPostgres, startPostgres, type PostgresCluster } from '../support/postgres.ts';
 import { ledgerContract } from './ledger-contract.ts';
 import { migrationContract } from './migration-contract.ts';
 import { ALICE, GUILD, newJob } from './fixtures.ts';
 
 const found = await findPostgres();
-if (!found.ok && process.env.REQUIRE_POSTGRES === '1') {
-  throw new Error(`expected PostgreSQL for the store tests (REQUIRE_POSTGRES=1), but ${found.reason}`);
-}
-const title = found.ok ? 'on PostgreSQL' : `on PostgreSQL (skipped: ${found.reason})`;
+const postgres = requirement('PostgreSQL', 'POSTGRES', found.ok ? undefined : found.reason);
+const title = postgres.missing ? `on PostgreSQL (skipped: ${postgres.missing})` : 'on PostgreSQL';
 
 async function query<T>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });

@@ -1,7 +1,7 @@
 /** The embedded model, loaded once per test file: every engine and bot test runs the real ONNX model on CPU. */
 import path from 'node:path';
 import { DiffusionPipeline } from '../../src/diffusion/pipeline.ts';
-import { repoRoot } from './shared-data.ts';
+import { repoRoot } from './repo-paths.ts';
 
 /** The embedded model; TEST_MODEL_DIR runs the suite against another model folder. */
 export const EMBEDDED_MODEL_DIR = process.env.TEST_MODEL_DIR ?? path.join(repoRoot, 'models', 'tiny-shapes');

@@ -1,7 +1,7 @@
-/** The golden scheduler/sampler trajectories in ../shared/data/reference, typed, plus the toy model they were made with. */
+/** The golden scheduler/sampler trajectories in test/fixtures/reference, typed, plus the toy model they were made with. */
 import { readFileSync } from 'node:fs';
 import type { SchedulerConfig } from '../../../src/diffusion/schedulers/types.ts';
-import { sharedPath } from '../../support/shared-data.ts';
+import { fixturePath } from '../../support/repo-paths.ts';
 
 export interface DiffusersCase {
   scheduler: string;
@@ -29,7 +29,7 @@ export interface KSamplerCase {
 }
 
 function load<T>(name: string): { cases: T[] } {
-  return JSON.parse(readFileSync(sharedPath('data', 'reference', name), 'utf8')) as { cases: T[] };
+  return JSON.parse(readFileSync(fixturePath('reference', name), 'utf8')) as { cases: T[] };
 }
 
 export const diffusersReference = () => load<DiffusersCase>('diffusers-scheduler-reference.json');

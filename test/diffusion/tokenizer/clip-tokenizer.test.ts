@@ -7,21 +7,21 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BYTE_SYMBOLS } from '../../../src/diffusion/tokenizer/byte-level.ts';
 import { ClipTokenizer } from '../../../src/diffusion/tokenizer/clip-tokenizer.ts';
-import { repoRoot, sharedPath } from '../../support/shared-data.ts';
+import { fixturePath, repoRoot } from '../../support/repo-paths.ts';
 
 interface GoldenCase {
   text: string;
   ids: number[];
 }
 
-const BPE_GZ = sharedPath('data', 'clip', 'bpe_simple_vocab_16e6.txt.gz');
+const BPE_GZ = fixturePath('clip', 'bpe_simple_vocab_16e6.txt.gz');
 const BOS = 49406;
 const EOS = 49407;
 const RED = 736;
 const BLUE = 1746;
 const SQUARE = 3999;
 
-const golden: GoldenCase[] = JSON.parse(await readFile(sharedPath('data', 'clip', 'golden-token-ids.json'), 'utf8')).cases;
+const golden: GoldenCase[] = JSON.parse(await readFile(fixturePath('clip', 'golden-token-ids.json'), 'utf8')).cases;
 
 /** The diffusers vocab.json / merges.txt pair, derived from CLIP's merges as its README describes. */
 async function clipVocabAndMerges(): Promise<{ vocab: Record<string, number>; merges: string[] }> {
