@@ -5,6 +5,7 @@
  */
 import type { Store } from '../store/index.ts';
 import { GuildLimits } from './guild-limits.ts';
+import { bannedWordPattern, findBannedWord, type BannedWordPattern } from './prompt-screen.ts';
 import { UserError } from './user-error.ts';
 
 /** What the caller knows about the member acting. */
@@ -16,18 +17,9 @@ export interface Actor {
   roleIds: readonly string[];
 }
 
-/** Lower case, accents and compatibility forms folded: "Gôre", "GORE" and "ｇｏｒｅ" compare equal. */
-export function foldText(text: string): string {
-  return text.normalize('NFKD').replace(/\p{M}+/gu, '').normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 export class ModerationService {
   readonly #store: Store;
-  readonly #banned = new Map<string, Array<{ word: string; pattern: RegExp }>>();
+  readonly #banned = new Map<string, BannedWordPattern[]>();
   /** The server's queue limits (/mod limits). */
   readonly limits: GuildLimits;
 
@@ -99,22 +91,22 @@ export class ModerationService {
     if (!list) {
       const words = await this.#store.bannedWords.list(guildId);
       // Whole words only: banning "ass" must not refuse "class".
-      list = words.map((word) => ({ word, pattern: new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(foldText(word))}(?![\\p{L}\\p{N}])`, 'u') }));
+      list = words.map(bannedWordPattern);
       this.#banned.set(guildId, list);
     }
     return list;
   }
 
-  /** Refuses a prompt (or negative prompt) that contains one of the server's banned words. */
+  /**
+   * Refuses a prompt (or negative prompt) that contains one of the server's banned words, in any
+   * spelling that folds to it or that the tokenizer decodes to it (src/services/prompt-screen.ts).
+   * Every job is checked here: /imagine, buttons and reactions alike.
+   */
   async checkPrompt(guildId: string, ...texts: Array<string | undefined>): Promise<void> {
-    const patterns = await this.#patterns(guildId);
-    if (patterns.length === 0) return;
-    for (const text of texts) {
-      if (!text) continue;
-      const folded = foldText(text);
-      const hit = patterns.find((p) => p.pattern.test(folded));
-      if (hit) throw new UserError('prompt.banned', `This server does not allow "${hit.word}" in prompts. Nothing was queued or charged.`);
-    }
+    const hit = findBannedWord(await this.#patterns(guildId), texts);
+    // Names the banned word as stored (folded), not the prompt's spelling of it; callers send it
+    // with mentions disabled.
+    if (hit) throw new UserError('prompt.banned', `This server does not allow "${hit.word}" in prompts. Nothing was queued or charged.`);
   }
 
   async banWord(actor: Actor, word: string): Promise<{ word: string; added: boolean }> {

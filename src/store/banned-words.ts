@@ -1,13 +1,15 @@
-// Words a guild refuses in prompts, stored normalised so that "Gore", "gore " and "ｇｏｒｅ" are
-// one entry. Matching prompts against them is the moderation service's job.
+// Words a guild refuses in prompts, stored folded as prompts are screened, so that "Gore",
+// "gore ", "ｇｏｒｅ", "gôre" and "gоre" (Cyrillic о) are one entry. Matching prompts against them is
+// the moderation service's job.
+import { foldText } from '../text/fold-text.ts';
 import type { StoreContext } from './context.ts';
 import { ensureGuild } from './ensure-rows.ts';
 import { sql } from './sql-values.ts';
 
-// NFKC folds full-width and compatibility forms; lower case without a locale so the result does
-// not depend on the machine; inner whitespace collapses so phrases compare as typed.
+// The same folding prompts get (src/text/fold-text.ts): what a moderator bans is exactly what
+// the screen looks for, and any spelling of a banned word finds the same row to remove.
 export function normaliseBannedWord(word: string): string {
-  const normalised = word.normalize('NFKC').toLowerCase().trim().replace(/\s+/g, ' ');
+  const normalised = foldText(word);
   if (normalised === '') throw new Error(`expected a banned word with letters in it, got ${JSON.stringify(word)}`);
   return normalised;
 }
@@ -35,8 +37,13 @@ export function createBannedWordRepository(ctx: StoreContext): BannedWordReposit
     },
     async remove(guildId, word) {
       const normalised = normaliseBannedWord(word);
-      const { count } = await db.bannedWord.deleteMany({ where: { guildId, word: normalised } });
-      return { word: normalised, removed: count === 1 };
+      // Rows saved before the folding covered accents and look-alikes ("gôre") fold to the same
+      // word now, so removing "gore" removes them too.
+      const rows = await db.bannedWord.findMany({ where: { guildId }, select: { word: true } });
+      const matching = rows.map((row) => row.word).filter((stored) => stored === normalised || foldText(stored) === normalised);
+      if (matching.length === 0) return { word: normalised, removed: false };
+      const { count } = await db.bannedWord.deleteMany({ where: { guildId, word: { in: matching } } });
+      return { word: normalised, removed: count > 0 };
     },
     async list(guildId) {
       const rows = await db.bannedWord.findMany({ where: { guildId }, orderBy: { word: 'asc' }, select: { word: true } });

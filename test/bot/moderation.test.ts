@@ -4,7 +4,8 @@
  */
 import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/bot-harness.ts';
+import { GORE_SPELLINGS } from '../support/banned-spellings.ts';
+import { buttonIds, startHarness, type Harness } from '../support/bot-harness.ts';
 import type { InteractionHandle, MessageRecord, OptionValue, SlashCommandInput, UserRecord } from '../support/fake-discord/index.ts';
 
 let h: Harness;
@@ -117,16 +118,21 @@ describe('who may moderate', () => {
 });
 
 describe('banned words', () => {
+  const ban = (word: string) => run({ name: 'mod', subcommand: 'add', subcommandGroup: 'banned-words', user: admin, options: { word } });
+  const unban = (word: string) => run({ name: 'mod', subcommand: 'remove', subcommandGroup: 'banned-words', user: admin, options: { word } });
+  const credits = (user: UserRecord) => h.bot.context.quota.balance(h.discord.guild.id, user.id);
+  const jobsOf = (user: UserRecord) => h.bot.store.jobs.listRecentByUser(user.id, { limit: 100 });
+
   it('refuses prompts containing a banned word in any case or accents, before anything is queued or charged', async () => {
     const member = h.discord.newMember({ username: 'painter' });
-    const added = await run({ name: 'mod', subcommand: 'add', subcommandGroup: 'banned-words', user: admin, options: { word: 'Gôre' } });
-    expect(added.content).toBe('Prompts containing "gôre" are now refused, in any case and with or without accents.');
-    await run({ name: 'mod', subcommand: 'add', subcommandGroup: 'banned-words', user: admin, options: { word: 'blood bath' } });
+    const added = await ban('Gôre');
+    expect(added.content).toBe('Prompts containing "gore" are now refused, in any case and with or without accents.');
+    await ban('blood bath');
     for (const [prompt, negative] of [['a GORE circle', undefined], ['ａ ｇｏｒｅ square', undefined], ['a red square', 'Gore'], ['a Blood  Bath', undefined]] as const) {
       const cmd = h.discord.slashCommand({ name: 'imagine', user: member, options: { prompt, steps: 1, count: 1, ...(negative ? { negative } : {}) } });
       const reply = await answer(cmd);
       expect(reply.flags & EPHEMERAL).toBe(EPHEMERAL);
-      expect(reply.content).toMatch(/^This server does not allow "(gôre|blood bath)" in prompts\. Nothing was queued or charged\.$/);
+      expect(reply.content).toMatch(/^This server does not allow "(gore|blood bath)" in prompts\. Nothing was queued or charged\.$/);
     }
     expect(await h.bot.store.jobs.listRecentByUser(member.id)).toEqual([]);
     expect(await h.bot.store.ledger.history(h.discord.guild.id, member.id)).toEqual([]);
@@ -135,28 +141,103 @@ describe('banned words', () => {
     await fine.waitForOriginal(hasImage, { timeoutMs: 60_000 });
 
     const list = await run({ name: 'mod', subcommand: 'list', subcommandGroup: 'banned-words', user: admin });
-    expect(list.content).toBe('Banned words (2): "blood bath", "gôre"');
-    const removed = await run({ name: 'mod', subcommand: 'remove', subcommandGroup: 'banned-words', user: admin, options: { word: 'GÔRE' } });
-    expect(removed.content).toBe('"gôre" is allowed in prompts again.');
+    expect(list.content).toBe('Banned words (2): "blood bath", "gore"');
+    const removed = await unban('GÔRE');
+    expect(removed.content).toBe('"gore" is allowed in prompts again.');
     const allowed = h.discord.slashCommand({ name: 'imagine', user: member, options: { prompt: 'a gore circle', steps: 1, count: 1 } });
     await allowed.waitForOriginal(hasImage, { timeoutMs: 60_000 });
-    const empty = await run({ name: 'mod', subcommand: 'add', subcommandGroup: 'banned-words', user: admin, options: { word: ' -- ' } });
+    const empty = await ban(' -- ');
     expect(empty.content).toBe('word must have letters or digits in it and at most 100 characters, got "--"');
     expect(await auditLines(3)).toEqual([
-      `<@${admin.id}> allowed the word "gôre" again`,
+      `<@${admin.id}> allowed the word "gore" again`,
       `<@${admin.id}> banned the word "blood bath"`,
-      `<@${admin.id}> banned the word "gôre"`,
+      `<@${admin.id}> banned the word "gore"`,
     ]);
+    await unban('blood bath');
+  });
+
+  it('refuses /imagine with every spelling the model would read as the banned word, queueing and charging nothing', async () => {
+    const member = h.discord.newMember({ username: 'evader' });
+    // The moderator's own spelling does not matter either: a Cyrillic о bans the plain word.
+    expect((await ban('g\u043ere')).content).toBe('Prompts containing "gore" are now refused, in any case and with or without accents.');
+    await ban('ass');
+    try {
+      const balance = await credits(member);
+      const asks: Array<[string, Record<string, OptionValue>]> = [
+        ...GORE_SPELLINGS.map(([label, prompt]): [string, Record<string, OptionValue>] => [label, { prompt }]),
+        ...GORE_SPELLINGS.map(([label, negative]): [string, Record<string, OptionValue>] => [`${label}, in the negative prompt`, { prompt: 'a calm lake', negative }]),
+        ['an inline --no', { prompt: 'a calm lake --no g&#x6f;re' }],
+      ];
+      for (const [label, options] of asks) {
+        const reply = await answer(h.discord.slashCommand({ name: 'imagine', user: member, options: { ...options, steps: 1, count: 1 } }));
+        expect({ label, content: reply.content, ephemeral: reply.flags & EPHEMERAL }).toEqual({
+          label,
+          content: 'This server does not allow "gore" in prompts. Nothing was queued or charged.',
+          ephemeral: EPHEMERAL,
+        });
+      }
+      expect(await jobsOf(member)).toEqual([]);
+      expect(await h.bot.store.ledger.history(h.discord.guild.id, member.id)).toEqual([]);
+      expect(await credits(member)).toEqual(balance);
+
+      // Whole words still: a ban on "ass" lets "a classic class" through.
+      const fine = h.discord.slashCommand({ name: 'imagine', user: member, options: { prompt: 'a classic class', steps: 1, count: 1 } });
+      await fine.waitForOriginal(hasImage, { timeoutMs: 60_000 });
+      expect(await jobsOf(member)).toHaveLength(1);
+    } finally {
+      await unban('gore');
+      await unban('ass');
+    }
   });
 
   it('refuses a reroll of an earlier picture whose prompt is now banned', async () => {
     const cmd = h.discord.slashCommand({ name: 'imagine', options: { prompt: 'a spooky moon', steps: 1, count: 2 } });
     const grid = await cmd.waitForOriginal(hasImage, { timeoutMs: 60_000 });
-    await run({ name: 'mod', subcommand: 'add', subcommandGroup: 'banned-words', user: admin, options: { word: 'spooky' } });
+    await ban('spooky');
     const reroll = h.discord.clickButton(grid, (grid.components as Array<{ components: Array<{ custom_id: string }> }>)[2].components[0].custom_id);
     const reply = await answer(reroll);
     expect(reply.content).toBe('This server does not allow "spooky" in prompts. Nothing was queued or charged.');
-    await run({ name: 'mod', subcommand: 'remove', subcommandGroup: 'banned-words', user: admin, options: { word: 'spooky' } });
+    await unban('spooky');
+  });
+
+  it('refuses every button and reaction on an older result whose escaped prompt became banned, queueing and charging nothing', async () => {
+    // Made before the ban, spelt so that only the tokenizer's reading says "gore".
+    const cmd = h.discord.slashCommand({ name: 'imagine', options: { prompt: 'a &#103;ore moon', steps: 4, count: 1 } });
+    const single = await cmd.waitForOriginal(hasImage, { timeoutMs: 60_000 });
+    await h.discord.waitFor(() => h.discord.reactionUsers(single, '🔁').includes(h.discord.botUser.id));
+    await ban('GORE');
+    try {
+      const member = h.discord.newMember({ username: 'clicker' });
+      const balance = await credits(member);
+      const refusal = 'This server does not allow "gore" in prompts. Nothing was queued or charged.';
+
+      const buttons = buttonIds(single.components).flat();
+      expect(buttons.length).toBeGreaterThanOrEqual(3); // U, V and reroll
+      for (const id of buttons) {
+        const reply = await answer(h.discord.clickButton(single, id, member));
+        expect({ id, content: reply.content, ephemeral: reply.flags & EPHEMERAL }).toEqual({ id, content: refusal, ephemeral: EPHEMERAL });
+      }
+
+      // One reactor per emoji: each gets their own refusal (a member's repeated refusals may be rate-limited).
+      const reactors = ['🔍', '🔀', '🔁'].map((emoji) => ({ emoji, user: h.discord.newMember({ username: `reactor-${emoji}` }) }));
+      for (const { emoji, user } of reactors) h.discord.react(single, emoji, user);
+      const refusals = () => h.discord.messages().filter((m) => m.reference?.message_id === single.id && m.content.includes(refusal));
+      const posted = await h.discord.waitFor(() => (refusals().length === reactors.length ? refusals() : undefined));
+      for (const { user } of reactors) {
+        const m = posted.find((p) => p.content.startsWith(`<@${user.id}> `));
+        expect(m?.content).toBe(`<@${user.id}> ${refusal}`);
+        expect(m?.pings.users).toEqual([user.id]);
+        expect(await jobsOf(user)).toEqual([]);
+        expect(await h.bot.store.ledger.history(h.discord.guild.id, user.id)).toEqual([]);
+      }
+      expect(posted.some(hasImage)).toBe(false);
+
+      expect(await jobsOf(member)).toEqual([]);
+      expect(await h.bot.store.ledger.history(h.discord.guild.id, member.id)).toEqual([]);
+      expect(await credits(member)).toEqual(balance);
+    } finally {
+      await unban('gore');
+    }
   });
 });
 

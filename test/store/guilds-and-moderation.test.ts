@@ -1,4 +1,5 @@
 // Guild settings, users, personal allowances, banned words and the moderation audit log on SQLite.
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { normaliseBannedWord, openStore, type Store } from '../../src/store/index.ts';
 import { ALICE, GUILD, MOD, OTHER_GUILD, TestClock, tempSqliteUrl } from './fixtures.ts';
@@ -6,10 +7,12 @@ import { ALICE, GUILD, MOD, OTHER_GUILD, TestClock, tempSqliteUrl } from './fixt
 let store: Store;
 let clock: TestClock;
 let cleanup: () => Promise<void>;
+let file: string;
 
 beforeEach(async () => {
   const db = await tempSqliteUrl();
   cleanup = db.cleanup;
+  file = db.file;
   clock = new TestClock(new Date('2025-03-01T12:00:00Z'));
   store = await openStore(db.url, { now: clock.now });
 });
@@ -81,6 +84,7 @@ it('normalises banned words so that case, width and spacing variants are one ent
   expect(normaliseBannedWord('  ＧＯＲＥ ')).toBe('gore');
   expect(normaliseBannedWord('Blood\t  Bath')).toBe('blood bath');
   expect(() => normaliseBannedWord('   ')).toThrow('expected a banned word with letters in it, got "   "');
+  expect(() => normaliseBannedWord('\u200b\u00ad')).toThrow('expected a banned word with letters in it, got "\u200b\u00ad"');
 
   expect(await store.bannedWords.add(GUILD, 'Gore', MOD)).toEqual({ word: 'gore', added: true });
   expect(await store.bannedWords.add(GUILD, 'ｇｏｒｅ')).toEqual({ word: 'gore', added: false });
@@ -90,6 +94,31 @@ it('normalises banned words so that case, width and spacing variants are one ent
   expect(await store.bannedWords.remove(GUILD, 'GORE')).toEqual({ word: 'gore', removed: true });
   expect(await store.bannedWords.remove(GUILD, 'gore')).toEqual({ word: 'gore', removed: false });
   expect(await store.bannedWords.list(GUILD)).toEqual(['blood bath']);
+});
+
+it('folds a banned word as prompts are folded: accents, look-alike letters and invisible characters make one entry', async () => {
+  // Cyrillic о, Greek Ο, an accent, a zero-width space, a soft hyphen: all the word "gore".
+  for (const spelling of ['g\u043ere', 'G\u039fRE', 'Gôre', 'go\u200bre', 'go\u00adre', 'ɢᴏʀᴇ']) {
+    expect(normaliseBannedWord(spelling), JSON.stringify(spelling)).toBe('gore');
+  }
+  expect(await store.bannedWords.add(GUILD, 'g\u043ere', MOD)).toEqual({ word: 'gore', added: true });
+  expect(await store.bannedWords.add(GUILD, 'GORE')).toEqual({ word: 'gore', added: false });
+  expect(await store.bannedWords.add(GUILD, 'Gôre')).toEqual({ word: 'gore', added: false });
+  expect(await store.bannedWords.list(GUILD)).toEqual(['gore']);
+  expect(await store.bannedWords.remove(GUILD, 'G\u039fRE')).toEqual({ word: 'gore', removed: true });
+  expect(await store.bannedWords.list(GUILD)).toEqual([]);
+});
+
+it('removes a word saved before the folding covered accents, by any spelling of it', async () => {
+  await store.bannedWords.add(GUILD, 'gore', MOD);
+  await store.bannedWords.add(GUILD, 'spiders', MOD);
+  // As the earlier normalisation (NFKC and lower case only) saved "Gôre".
+  const raw = new Database(file);
+  raw.prepare(`UPDATE "BannedWord" SET "word" = 'gôre' WHERE "word" = 'gore'`).run();
+  raw.close();
+  expect(await store.bannedWords.list(GUILD)).toEqual(['gôre', 'spiders']);
+  expect(await store.bannedWords.remove(GUILD, 'GORE')).toEqual({ word: 'gore', removed: true });
+  expect(await store.bannedWords.list(GUILD)).toEqual(['spiders']);
 });
 
 it('keeps an audit log of moderator actions with their details, newest first', async () => {
