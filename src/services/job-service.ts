@@ -122,7 +122,7 @@ export class JobService {
     const { store, quota } = this.#d;
     await this.#checkLimits(who);
     const r = plan.resolved;
-    const cost = quota.costOf(plan.kind, r.n);
+    const cost = quota.costOf(plan.kind, r);
     const job = await store.jobs.create({
       kind: plan.kind,
       parentJobId: plan.parentJobId ?? null,
