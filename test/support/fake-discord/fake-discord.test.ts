@@ -391,9 +391,9 @@ describe('FakeDiscord', () => {
     expect([noFiles.status, noFiles.code]).toEqual([403, 50013]);
     const text = await channel.send('text only');
     expect((await apiErrorOf(text.react('🔍'))).code).toBe(50013);
-    fake.react(text, '🔍'); // once someone has reacted with it, Add Reactions is no longer needed
+    fake.react(text.id, '🔍'); // once someone has reacted with it, Add Reactions is no longer needed
     await text.react('🔍');
-    expect(fake.reactionUsers(text, '🔍')).toContain(fake.applicationId);
+    expect(fake.reactionUsers(text.id, '🔍')).toContain(fake.applicationId);
 
     fake.setChannelPermissions(fake.channel, fake.botUser, { deny: PermissionFlagsBits.ReadMessageHistory });
     await fake.waitFor(() => !channel.permissionsFor(bot.user!)?.has(PermissionFlagsBits.ReadMessageHistory));
