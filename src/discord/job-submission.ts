@@ -10,6 +10,7 @@ import { planJob } from '../services/job-requests.ts';
 import type { JobService } from '../services/job-service.ts';
 import type { ModerationService } from '../services/moderation-service.ts';
 import { UserError } from '../services/user-error.ts';
+import { requireJobPermissions } from './bot-permissions.ts';
 import { JobPresenter, NO_PINGS, type PresenterTarget } from './job-presenter.ts';
 
 export type AnyInteraction = ChatInputCommandInteraction | ButtonInteraction;
@@ -68,6 +69,7 @@ export async function submitJob(deps: SubmissionDeps, interaction: AnyInteractio
   const guildId = interaction.guildId;
   let deferred: Promise<unknown> | undefined;
   try {
+    requireJobPermissions(interaction.appPermissions); // a job the bot could not deliver here is refused, not charged
     // Buttons read their parent job from the database: acknowledge first so Discord's 3 seconds hold.
     if (typeof askOrLoad === 'function') deferred = interaction.deferReply();
     const ask = typeof askOrLoad === 'function' ? await askOrLoad() : askOrLoad;

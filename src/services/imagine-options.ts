@@ -109,12 +109,12 @@ export const IMAGINE_LIMITS = {
   seed: { min: 0, max: MAX_SEED },
 } as const;
 
-/** How each option is named in the refusal: the slash option, and its inline spelling where there is one. */
+/** How each option is named in the refusal: the slash option, and its inline spelling where that differs. */
 const LABEL: Record<keyof typeof IMAGINE_LIMITS, string> = {
   count: '`count`',
-  steps: '`steps` (`--steps`)',
+  steps: '`steps`',
   guidance: '`guidance` (`--cfg`)',
-  seed: '`seed` (`--seed`)',
+  seed: '`seed`',
 };
 
 /** Refuses an out-of-range option with its own name, its range and the value given. */

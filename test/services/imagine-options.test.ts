@@ -40,9 +40,9 @@ describe('option limits in the member\'s words', () => {
   it.each([
     [{ count: 0 }, /^`count` must be a whole number from 1 to 4, got 0$/],
     [{ count: 5 }, /^`count` must be a whole number from 1 to 4, got 5$/],
-    [{ steps: 151 }, /^`steps` \(`--steps`\) must be a whole number from 1 to 150, got 151$/],
+    [{ steps: 151 }, /^`steps` must be a whole number from 1 to 150, got 151$/],
     [{ guidance: 31 }, /^`guidance` \(`--cfg`\) must be a number from 0 to 30, got 31$/],
-    [{ seed: 2 ** 32 }, /^`seed` \(`--seed`\) must be a whole number from 0 to 4294967295, got 4294967296$/],
+    [{ seed: 2 ** 32 }, /^`seed` must be a whole number from 0 to 4294967295, got 4294967296$/],
   ])('refuses %o naming the option and its range', (options, message) => {
     expect(() => checkImagineOptions({ prompt: 'a cat', ...options })).toThrow(message);
   });
