@@ -11,6 +11,7 @@ import type { JobService } from '../services/job-service.ts';
 import type { ModerationService } from '../services/moderation-service.ts';
 import { UserError } from '../services/user-error.ts';
 import { requireJobPermissions } from './bot-permissions.ts';
+import { guildAttachmentLimit } from './fit-attachment.ts';
 import { JobPresenter, NO_PINGS, type PresenterTarget } from './job-presenter.ts';
 
 export type AnyInteraction = ChatInputCommandInteraction | ButtonInteraction;
@@ -36,7 +37,15 @@ export function presenterFor(deps: SubmissionDeps, job: JobRecord, extra: Partia
     job.interactionToken && job.tokenExpiresAt ? { token: job.interactionToken, expiresAt: job.tokenExpiresAt.getTime() } : undefined;
   return new JobPresenter(
     deps.rest,
-    { applicationId: deps.applicationId(), channelId: job.channelId, userId: job.userId, interaction, channelMessageId: job.fallbackMessageId ?? undefined, ...extra },
+    {
+      applicationId: deps.applicationId(),
+      channelId: job.channelId,
+      userId: job.userId,
+      interaction,
+      channelMessageId: job.fallbackMessageId ?? undefined,
+      attachmentSizeLimit: job.attachmentSizeLimit ?? undefined,
+      ...extra,
+    },
     {
       previewIntervalMs: deps.previewIntervalMs,
       log: deps.log,
@@ -86,6 +95,8 @@ export async function submitJob(deps: SubmissionDeps, interaction: AnyInteractio
         userId: interaction.user.id,
         userName: interaction.user.username,
         interaction: { id: interaction.id, token: interaction.token, expiresAt },
+        // The reply may carry what the interaction allows; a channel post after the token only what the server does.
+        attachmentSizeLimit: Math.min(interaction.attachmentSizeLimit, guildAttachmentLimit(interaction.guild?.premiumTier)),
       },
       ask,
       (job) => presenterFor(deps, job),

@@ -350,6 +350,25 @@ describe('FakeDiscord', () => {
     expect((await apiErrorOf(reply.react(':mag:'))).code).toBe(10014);
   });
 
+  it('sends its upload limit as attachment_size_limit and answers 413 (40005) to a larger upload, on replies and channel posts alike', async () => {
+    let commands: ChatInputCommandInteraction[] = [];
+    const { fake, bot } = await start(
+      (bot) => {
+        commands = onCommand(bot, (interaction) => interaction.deferReply());
+      },
+      { uploadLimitBytes: 1000 },
+    );
+    fake.slashCommand({ name: 'imagine' });
+    await fake.waitFor(() => commands[0]?.deferred);
+    expect(commands[0].attachmentSizeLimit).toBe(1000);
+    const big = Buffer.alloc(1001, 1);
+    const tooLarge = await apiErrorOf(commands[0].editReply({ files: [{ attachment: big, name: 'big.png' }] }));
+    expect([tooLarge.status, tooLarge.code]).toEqual([413, 40005]);
+    const channel = (await bot.channels.fetch(fake.channel.id)) as TextChannel;
+    expect((await apiErrorOf(channel.send({ files: [{ attachment: big, name: 'big.png' }] }))).code).toBe(40005);
+    await commands[0].editReply({ files: [{ attachment: big.subarray(0, 1000), name: 'fits.png' }] });
+  });
+
   it("sends the bot's channel permissions as app_permissions, overwrites included, and discord.js's cache agrees", async () => {
     let commands: ChatInputCommandInteraction[] = [];
     const { fake, bot } = await start((bot) => {
