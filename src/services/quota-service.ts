@@ -28,7 +28,6 @@ export interface QuotaSettings {
 }
 
 export type CreditMode = 'image' | 'compute';
-export const CREDIT_MODES: readonly CreditMode[] = ['image', 'compute'];
 
 export interface ReferenceJob {
   steps: number;
