@@ -7,7 +7,7 @@ import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } f
 import { actorOf } from '../src/discord/actor.ts';
 import type { BotContext } from '../src/discord/bot-context.ts';
 import { NO_PINGS } from '../src/discord/job-presenter.ts';
-import { balanceSummary, changesOnly, ledgerLine, when } from '../src/discord/quota-text.ts';
+import { balanceSummary, changesOnly, ledgerLine, priceText, when } from '../src/discord/quota-text.ts';
 import type { Actor } from '../src/services/moderation-service.ts';
 import { MAX_CREDITS } from '../src/services/quota-admin.ts';
 import { describeReset } from '../src/services/quota-service.ts';
@@ -67,11 +67,10 @@ async function me(interaction: ChatInputCommandInteraction<'cached' | 'raw'>, ct
   const { guildId, user } = interaction;
   const b = await ctx.quota.balance(guildId, user.id);
   const recent = changesOnly(await ctx.quota.history(guildId, user.id, 20)).slice(0, 10);
-  const cost = `An /imagine costs ${ctx.quota.costOf('imagine', 1)} credit per image (4 images: ${ctx.quota.costOf('imagine', 4)}); an upscale ${ctx.quota.costOf('upscale', 1)}, a variation ${ctx.quota.costOf('vary', 1)}. Credits come back when a job fails or is cancelled.`;
   return [
     `You have ${balanceSummary(b)}.`,
     `Daily credits renew ${renews(ctx)}; bonus credits do not expire. For more, ask ${await ctx.moderation.moderatorHint(guildId)}.`,
-    cost,
+    priceText(ctx.quota),
     recent.length ? `**Recent**\n${recent.map(ledgerLine).join('\n')}` : 'No charges yet.',
   ].join('\n');
 }

@@ -50,7 +50,18 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
   const store = await openStore(config.databaseUrl, opts.now ? { now: opts.now } : {});
   // Per-guild limits come from guild settings and are checked by the job service.
   const scheduler = new FairScheduler({ slots: config.queue.slots, maxQueuePerGuild: Infinity, maxJobsPerUser: Infinity });
-  const quota = new QuotaService(store, { defaultDaily: config.quota.defaultDaily, resetHourUtc: config.quota.resetHourUtc, costPerImage: config.quota.costPerImage }, opts.now);
+  const { defaults } = pipeline.info;
+  const quota = new QuotaService(
+    store,
+    {
+      defaultDaily: config.quota.defaultDaily,
+      resetHourUtc: config.quota.resetHourUtc,
+      costPerImage: config.quota.costPerImage,
+      creditMode: config.quota.creditMode,
+      referenceJob: { steps: defaults.steps, width: defaults.width ?? pipeline.info.sizes.nativeWidth, height: defaults.height ?? pipeline.info.sizes.nativeHeight },
+    },
+    opts.now,
+  );
   const moderation = new ModerationService(store);
   // A moderator's /mod pause outlives a restart: pause before recovered jobs are queued again.
   for (const guildId of await moderation.pausedGuilds()) scheduler.pause(guildId);

@@ -21,8 +21,10 @@ export interface Config {
   quota: {
     defaultDaily: number;
     resetHourUtc: number;
-    /** Credits per image made, by kind of job. */
+    /** Credits per image made, by kind of job (per default-sized image in compute mode). */
     costPerImage: { imagine: number; reroll: number; upscale: number; vary: number };
+    /** `image`: every image costs the same; `compute`: images are weighed by steps × pixels against the model's default job. */
+    creditMode: 'image' | 'compute';
   };
 }
 
@@ -74,6 +76,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const provider = str('ORT_PROVIDER', 'cpu');
   if (provider !== 'cpu' && provider !== 'cuda') problems.push(`ORT_PROVIDER must be cpu or cuda, got "${provider}"`);
 
+  const creditMode = str('CREDIT_MODE', 'image');
+  if (creditMode !== 'image' && creditMode !== 'compute') problems.push(`CREDIT_MODE must be image or compute, got "${creditMode}"`);
+
   const config: Config = {
     discord: { token, clientId, devGuildId, apiUrl },
     databaseUrl,
@@ -99,6 +104,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         upscale: int('CREDITS_PER_UPSCALE', 1, 0, 1000),
         vary: int('CREDITS_PER_VARIATION', 1, 0, 1000),
       },
+      creditMode: creditMode === 'compute' ? 'compute' : 'image',
     },
   };
   if (problems.length) throw new ConfigError(problems);

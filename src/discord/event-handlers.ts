@@ -6,6 +6,7 @@
 import { Events, Routes, type Client, type Interaction, type MessageReaction, type PartialMessageReaction, type PartialUser, type User } from 'discord.js';
 import { UserError } from '../services/user-error.ts';
 import type { BotContext } from './bot-context.ts';
+import { canReplyInChannel, requireJobPermissions } from './bot-permissions.ts';
 import { commandByName } from './command-registry.ts';
 import { parseCustomId } from './custom-ids.ts';
 import { presenterFor, replyError, type SubmissionDeps } from './job-submission.ts';
@@ -63,12 +64,17 @@ async function onReaction(
     if (action !== 'reroll' && job.count !== 1) return; // on a grid, U/V buttons name the image
     const who = { guildId: message.guildId, channelId: message.channelId, userId: user.id, userName: user.username ?? undefined };
     const ask = action === 'reroll' ? { kind: 'reroll' as const, parent: job } : { kind: action, parent: job, index: 0 };
+    // No interaction carries app permissions here: compute them from the cached roles and overwrites.
+    const channel = message.channel as typeof message.channel | null; // uncached channels resolve to null
+    const permissions = channel && !channel.isDMBased() && client.user ? channel.permissionsFor(client.user) : null;
     try {
+      requireJobPermissions(permissions);
       await ctx.moderation.checkPrompt(who.guildId, job.prompt, job.negativePrompt ?? undefined);
       const hint = await ctx.moderation.moderatorHint(who.guildId);
       await ctx.jobs.submit(who, ask, (newJob) => presenterFor(deps, newJob, { userId: user.id, replyTo: message.id }), hint);
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
+      if (!canReplyInChannel(permissions)) return deps.log(`reaction by ${user.id} on ${message.id} refused, and the refusal cannot be posted here: ${err.message}`);
       // No interaction to answer ephemerally: reply in the channel, addressed to the reactor only.
       await client.rest.post(Routes.channelMessages(message.channelId), {
         body: {

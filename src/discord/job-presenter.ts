@@ -11,6 +11,7 @@
  */
 import { DiscordAPIError, RateLimitError, Routes, type APIMessage, type REST, type RESTPatchAPIWebhookWithTokenMessageJSONBody } from 'discord.js';
 import type { JobObserver, JobProgress, JobResult } from '../services/job-observer.ts';
+import { DEFAULT_ATTACHMENT_LIMIT, fitAttachment } from './fit-attachment.ts';
 import { PreviewThrottle } from './preview-throttle.ts';
 import { queuedText, resultComponents, resultText, SINGLE_IMAGE_REACTIONS } from './result-message.ts';
 
@@ -31,6 +32,8 @@ export interface PresenterTarget {
   replyTo?: string;
   /** The channel message used once the token is gone (restored after a restart). */
   channelMessageId?: string;
+  /** Largest upload Discord takes for the result, in bytes (default: a server without boosts'). */
+  attachmentSizeLimit?: number;
 }
 
 export interface PresenterOptions {
@@ -98,14 +101,16 @@ export class JobPresenter implements JobObserver {
   async done(result: JobResult): Promise<{ messageId: string }> {
     this.#finished = true;
     const single = result.seeds.length === 1;
+    // Over the upload limit the picture is re-encoded smaller, and the message says so (the full PNG is kept).
+    const file = await fitAttachment(result.png, this.#target.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_LIMIT, `job-${result.job.id}`);
     const payload: Payload = {
       body: {
-        content: resultText(result),
+        content: [resultText(result), file.note].filter(Boolean).join('\n'),
         components: resultComponents(result.job.id, result.seeds.length),
-        attachments: [{ id: 0, filename: `job-${result.job.id}.png` }],
+        attachments: [{ id: 0, filename: file.name }],
         allowed_mentions: NO_PINGS,
       },
-      files: [{ name: `job-${result.job.id}.png`, data: result.png }],
+      files: [{ name: file.name, data: file.data }],
     };
     const message = await this.#deliver(payload);
     // Recorded now, before the reactions go on, so a reaction can find its job at once.

@@ -10,6 +10,8 @@ import { planJob } from '../services/job-requests.ts';
 import type { JobService } from '../services/job-service.ts';
 import type { ModerationService } from '../services/moderation-service.ts';
 import { UserError } from '../services/user-error.ts';
+import { requireJobPermissions } from './bot-permissions.ts';
+import { guildAttachmentLimit } from './fit-attachment.ts';
 import { JobPresenter, NO_PINGS, type PresenterTarget } from './job-presenter.ts';
 
 export type AnyInteraction = ChatInputCommandInteraction | ButtonInteraction;
@@ -35,7 +37,15 @@ export function presenterFor(deps: SubmissionDeps, job: JobRecord, extra: Partia
     job.interactionToken && job.tokenExpiresAt ? { token: job.interactionToken, expiresAt: job.tokenExpiresAt.getTime() } : undefined;
   return new JobPresenter(
     deps.rest,
-    { applicationId: deps.applicationId(), channelId: job.channelId, userId: job.userId, interaction, channelMessageId: job.fallbackMessageId ?? undefined, ...extra },
+    {
+      applicationId: deps.applicationId(),
+      channelId: job.channelId,
+      userId: job.userId,
+      interaction,
+      channelMessageId: job.fallbackMessageId ?? undefined,
+      attachmentSizeLimit: job.attachmentSizeLimit ?? undefined,
+      ...extra,
+    },
     {
       previewIntervalMs: deps.previewIntervalMs,
       log: deps.log,
@@ -68,6 +78,7 @@ export async function submitJob(deps: SubmissionDeps, interaction: AnyInteractio
   const guildId = interaction.guildId;
   let deferred: Promise<unknown> | undefined;
   try {
+    requireJobPermissions(interaction.appPermissions); // a job the bot could not deliver here is refused, not charged
     // Buttons read their parent job from the database: acknowledge first so Discord's 3 seconds hold.
     if (typeof askOrLoad === 'function') deferred = interaction.deferReply();
     const ask = typeof askOrLoad === 'function' ? await askOrLoad() : askOrLoad;
@@ -84,6 +95,8 @@ export async function submitJob(deps: SubmissionDeps, interaction: AnyInteractio
         userId: interaction.user.id,
         userName: interaction.user.username,
         interaction: { id: interaction.id, token: interaction.token, expiresAt },
+        // The reply may carry what the interaction allows; a channel post after the token only what the server does.
+        attachmentSizeLimit: Math.min(interaction.attachmentSizeLimit, guildAttachmentLimit(interaction.guild?.premiumTier)),
       },
       ask,
       (job) => presenterFor(deps, job),

@@ -1,4 +1,7 @@
-/** How credits read in Discord: a member's balance and the rows of their ledger. */
+/** How credits read in Discord: a member's balance, what jobs cost, and the rows of their ledger. */
+import { LIMITS } from '../diffusion/resolve-request.ts';
+import { DEFAULT_COUNT } from '../services/job-requests.ts';
+import type { QuotaService } from '../services/quota-service.ts';
 import type { Balance, LedgerEntry } from '../store/index.ts';
 
 const SOURCE: Record<Balance['allowanceSource'], string> = {
@@ -13,6 +16,28 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 export function balanceSummary(b: Balance): string {
   const bonus = b.bonus ? ` + ${b.bonus} bonus` : '';
   return `**${plural(b.available, 'credit')} left**: ${b.daily} of ${b.allowance} daily (${SOURCE[b.allowanceSource]})${bonus}`;
+}
+
+/** What jobs cost under the bot's credit mode, with the price of a default /imagine. */
+export function priceText(quota: QuotaService): string {
+  const refunds = 'Credits come back when a job fails or is cancelled.';
+  const reference = quota.referenceJob;
+  if (quota.creditMode === 'image' || !reference) {
+    const per = quota.perImage('imagine');
+    return (
+      `An /imagine costs ${plural(per, 'credit')} per image (${DEFAULT_COUNT} images: ${per * DEFAULT_COUNT}); ` +
+      `an upscale ${quota.perImage('upscale')}, a variation ${quota.perImage('vary')}. ${refunds}`
+    );
+  }
+  const defaultJob = { n: DEFAULT_COUNT, ...reference };
+  const heavy = { ...defaultJob, steps: LIMITS.steps.max };
+  return [
+    `Credits follow compute here: one image of the default job (${reference.steps} steps, ${reference.width}x${reference.height}) costs ` +
+      `${plural(quota.perImage('imagine'), 'credit')}, and other jobs cost by steps × pixels × images against it, rounded up.`,
+    `A default /imagine (${DEFAULT_COUNT} images) costs ${plural(quota.costOf('imagine', defaultJob), 'credit')}; ` +
+      `at ${heavy.steps} steps it costs ${plural(quota.costOf('imagine', heavy), 'credit')}. ` +
+      `Upscales and variations are priced the same way, by the steps they run. ${refunds}`,
+  ].join('\n');
 }
 
 /** Discord renders it in the reader's own time zone. */

@@ -2,6 +2,8 @@
  * Midjourney-style inline parameters in a prompt (`a cat --ar 3:2 --seed 7 --no text`), parsed as
  * a pure function. Slash-command options win over inline values.
  */
+import { MAX_SEED } from '../diffusion/random.ts';
+import { LIMITS } from '../diffusion/resolve-request.ts';
 import type { SamplerName } from '../diffusion/types.ts';
 import { UserError } from './user-error.ts';
 
@@ -94,6 +96,38 @@ export function parseInlineOptions(text: string): ImagineOptions {
     }
   }
   return out;
+}
+
+/**
+ * What the member may ask for, under the names they typed. The engine has its own names (`n` for
+ * count, at most 8) and would otherwise be the one to refuse, in words the member never used.
+ */
+export const IMAGINE_LIMITS = {
+  count: { min: 1, max: 4 },
+  steps: LIMITS.steps,
+  guidance: LIMITS.guidance,
+  seed: { min: 0, max: MAX_SEED },
+} as const;
+
+/** How each option is named in the refusal: the slash option, and its inline spelling where that differs. */
+const LABEL: Record<keyof typeof IMAGINE_LIMITS, string> = {
+  count: '`count`',
+  steps: '`steps`',
+  guidance: '`guidance` (`--cfg`)',
+  seed: '`seed`',
+};
+
+/** Refuses an out-of-range option with its own name, its range and the value given. */
+export function checkImagineOptions(o: ImagineOptions): void {
+  for (const key of Object.keys(IMAGINE_LIMITS) as (keyof typeof IMAGINE_LIMITS)[]) {
+    const value = o[key];
+    if (value === undefined) continue;
+    const { min, max } = IMAGINE_LIMITS[key];
+    const whole = key !== 'guidance';
+    if (typeof value !== 'number' || !Number.isFinite(value) || (whole && !Number.isInteger(value)) || value < min || value > max) {
+      throw new UserError(`option.${key}`, `${LABEL[key]} must be a ${whole ? 'whole number' : 'number'} from ${min} to ${max}, got ${String(value)}`);
+    }
+  }
 }
 
 /** Inline values, overridden by the slash-command options that were given. */

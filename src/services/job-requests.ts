@@ -8,7 +8,7 @@ import { UPSCALE_STRENGTH, type DiffusionPipeline } from '../diffusion/pipeline.
 import { RequestError } from '../diffusion/request-error.ts';
 import type { GenerateRequest, ResolvedRequest, SamplerName } from '../diffusion/types.ts';
 import type { JobRecord } from '../store/index.ts';
-import type { ImagineOptions } from './imagine-options.ts';
+import { checkImagineOptions, type ImagineOptions } from './imagine-options.ts';
 import type { JobKind } from './job-observer.ts';
 import { UserError } from './user-error.ts';
 
@@ -43,6 +43,7 @@ function resolveOrRefuse(pipeline: DiffusionPipeline, request: GenerateRequest):
 export function planJob(pipeline: DiffusionPipeline, ask: JobAsk): PlannedJob {
   if (ask.kind === 'imagine') {
     const o = ask.options;
+    checkImagineOptions(o); // in the member's words, before the engine's own (n, guidance) can refuse
     const size = o.aspect ? sizeForAspect(pipeline.info.sizes, o.aspect[0], o.aspect[1]) : {};
     const resolved = resolveOrRefuse(pipeline, {
       prompt: o.prompt,

@@ -22,6 +22,8 @@ export interface Requester {
   userId: string;
   userName?: string;
   interaction?: { id: string; token: string; expiresAt: Date };
+  /** Largest upload Discord takes for the result here, in bytes; kept with the job for restarts. */
+  attachmentSizeLimit?: number;
 }
 
 export type ObserverFactory = (job: JobRecord) => JobObserver;
@@ -122,7 +124,7 @@ export class JobService {
     const { store, quota } = this.#d;
     await this.#checkLimits(who);
     const r = plan.resolved;
-    const cost = quota.costOf(plan.kind, r.n);
+    const cost = quota.costOf(plan.kind, r);
     const job = await store.jobs.create({
       kind: plan.kind,
       parentJobId: plan.parentJobId ?? null,
@@ -146,6 +148,7 @@ export class JobService {
       interactionId: who.interaction?.id ?? null,
       interactionToken: who.interaction?.token ?? null,
       tokenExpiresAt: who.interaction?.expiresAt ?? null,
+      attachmentSizeLimit: who.attachmentSizeLimit ?? null,
     });
     try {
       await quota.reserve(job, cost, moderatorHint);

@@ -43,6 +43,8 @@ export interface JobRecord {
   replyMessageId: string | null;
   resultMessageId: string | null;
   fallbackMessageId: string | null;
+  // Largest upload Discord takes for the result, in bytes; null: a server without boosts' limit.
+  attachmentSizeLimit: number | null;
 }
 
 export interface NewJob {
@@ -69,6 +71,7 @@ export interface NewJob {
   interactionId?: string | null;
   interactionToken?: string | null;
   tokenExpiresAt?: Date | null;
+  attachmentSizeLimit?: number | null;
 }
 
 // Where the bot's messages for a job are; null clears one (a deleted message, an expired token).
@@ -98,6 +101,9 @@ export function validateNewJob(job: NewJob): void {
   }
   if (!Number.isSafeInteger(job.seed) || job.seed < 0) {
     throw new Error(`expected the job seed to be a whole number >= 0, got ${String(job.seed)}`);
+  }
+  if (job.attachmentSizeLimit != null && (!Number.isSafeInteger(job.attachmentSizeLimit) || job.attachmentSizeLimit <= 0)) {
+    throw new Error(`expected the attachment size limit to be a whole number of bytes > 0, got ${String(job.attachmentSizeLimit)}`);
   }
   if (!Number.isFinite(job.guidance)) throw new Error(`expected a finite guidance, got ${String(job.guidance)}`);
   if (job.parentImageIndex != null && job.parentJobId == null) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeOptions, parseInlineOptions } from '../../src/services/imagine-options.ts';
+import { checkImagineOptions, mergeOptions, parseInlineOptions } from '../../src/services/imagine-options.ts';
 
 describe('inline Midjourney-style parameters', () => {
   it('splits --ar, --seed, --no, --steps, --cfg and --sampler off the prompt', () => {
@@ -33,5 +33,23 @@ describe('inline Midjourney-style parameters', () => {
   it('lets slash-command options win over inline values', () => {
     const merged = mergeOptions(parseInlineOptions('a cat --seed 7 --steps 10'), { seed: 9, steps: undefined });
     expect(merged).toMatchObject({ prompt: 'a cat', seed: 9, steps: 10 });
+  });
+});
+
+describe('option limits in the member\'s words', () => {
+  it.each([
+    [{ count: 0 }, /^`count` must be a whole number from 1 to 4, got 0$/],
+    [{ count: 5 }, /^`count` must be a whole number from 1 to 4, got 5$/],
+    [{ steps: 151 }, /^`steps` must be a whole number from 1 to 150, got 151$/],
+    [{ guidance: 31 }, /^`guidance` \(`--cfg`\) must be a number from 0 to 30, got 31$/],
+    [{ seed: 2 ** 32 }, /^`seed` must be a whole number from 0 to 4294967295, got 4294967296$/],
+  ])('refuses %o naming the option and its range', (options, message) => {
+    expect(() => checkImagineOptions({ prompt: 'a cat', ...options })).toThrow(message);
+  });
+
+  it('accepts every value at the ends of each range', () => {
+    for (const o of [{ count: 1 }, { count: 4 }, { steps: 1 }, { steps: 150 }, { guidance: 0 }, { guidance: 30 }, { seed: 0 }, { seed: 4294967295 }]) {
+      expect(() => checkImagineOptions({ prompt: 'a cat', ...o })).not.toThrow();
+    }
   });
 });

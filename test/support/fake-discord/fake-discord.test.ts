@@ -12,7 +12,10 @@ import {
   GatewayIntentBits,
   MessageFlags,
   Partials,
+  PermissionFlagsBits,
+  Routes,
   type ButtonInteraction,
+  type TextChannel,
   type ChatInputCommandInteraction,
   type MessageReaction,
   type PartialMessageReaction,
@@ -345,6 +348,82 @@ describe('FakeDiscord', () => {
     expect((await apiErrorOf(commands[0].editReply({ components: [row] }))).code).toBe(50035);
     const reply = await commands[0].fetchReply();
     expect((await apiErrorOf(reply.react(':mag:'))).code).toBe(10014);
+  });
+
+  it('sends its upload limit as attachment_size_limit and answers 413 (40005) to a larger upload, on replies and channel posts alike', async () => {
+    let commands: ChatInputCommandInteraction[] = [];
+    const { fake, bot } = await start(
+      (bot) => {
+        commands = onCommand(bot, (interaction) => interaction.deferReply());
+      },
+      { uploadLimitBytes: 1000 },
+    );
+    fake.slashCommand({ name: 'imagine' });
+    await fake.waitFor(() => commands[0]?.deferred);
+    expect(commands[0].attachmentSizeLimit).toBe(1000);
+    const big = Buffer.alloc(1001, 1);
+    const tooLarge = await apiErrorOf(commands[0].editReply({ files: [{ attachment: big, name: 'big.png' }] }));
+    expect([tooLarge.status, tooLarge.code]).toEqual([413, 40005]);
+    const channel = (await bot.channels.fetch(fake.channel.id)) as TextChannel;
+    expect((await apiErrorOf(channel.send({ files: [{ attachment: big, name: 'big.png' }] }))).code).toBe(40005);
+    await commands[0].editReply({ files: [{ attachment: big.subarray(0, 1000), name: 'fits.png' }] });
+  });
+
+  it("sends the bot's channel permissions as app_permissions, overwrites included, and discord.js's cache agrees", async () => {
+    let commands: ChatInputCommandInteraction[] = [];
+    const { fake, bot } = await start((bot) => {
+      commands = onCommand(bot, (interaction) => interaction.reply({ content: 'ok', flags: MessageFlags.Ephemeral }));
+    });
+    const muted = fake.addRole(fake.guild, { name: 'muted' });
+    const member = fake.newMember({ username: 'muted-member', roles: [muted] });
+    fake.setChannelPermissions(fake.channel, fake.botUser, { deny: PermissionFlagsBits.AttachFiles });
+    fake.setChannelPermissions(fake.channel, muted, { deny: PermissionFlagsBits.SendMessages });
+    fake.slashCommand({ name: 'imagine', user: member });
+    await fake.waitFor(() => commands[0]?.replied);
+
+    const app = commands[0].appPermissions;
+    expect(app.has(PermissionFlagsBits.AttachFiles)).toBe(false);
+    expect(app.has(PermissionFlagsBits.SendMessages | PermissionFlagsBits.AddReactions | PermissionFlagsBits.ReadMessageHistory)).toBe(true);
+    expect(commands[0].memberPermissions?.has(PermissionFlagsBits.SendMessages)).toBe(false);
+    const channel = bot.channels.cache.get(fake.channel.id) as TextChannel;
+    expect(channel.permissionsFor(bot.user!)?.bitfield).toBe(app.bitfield);
+    // Elsewhere in the guild the overwrite does not apply.
+    const other = fake.addChannel(fake.guild, { name: 'other' });
+    fake.slashCommand({ name: 'imagine', channel: other });
+    await fake.waitFor(() => commands[1]?.replied);
+    expect(commands[1].appPermissions.has(PermissionFlagsBits.AttachFiles)).toBe(true);
+  });
+
+  it("enforces the bot's channel permissions on its own token's routes, and not on interaction replies", async () => {
+    let commands: ChatInputCommandInteraction[] = [];
+    const { fake, bot } = await start((bot) => {
+      commands = onCommand(bot, (interaction) => interaction.reply({ content: 'image', files: [{ name: 'a.png', attachment: PNG }] }));
+    });
+    fake.setChannelPermissions(fake.channel, fake.botUser, { deny: PermissionFlagsBits.AttachFiles | PermissionFlagsBits.AddReactions });
+    // The interaction reply carries a file although the bot may not attach files in the channel: Discord allows that.
+    const reply = await fake.slashCommand({ name: 'imagine' }).waitForOriginal();
+    expect(reply.attachments).toHaveLength(1);
+    await fake.waitFor(() => commands[0]?.replied);
+
+    const channel = (await bot.channels.fetch(fake.channel.id)) as TextChannel;
+    const noFiles = await apiErrorOf(channel.send({ content: 'x', files: [{ name: 'a.png', attachment: PNG }] }));
+    expect([noFiles.status, noFiles.code]).toEqual([403, 50013]);
+    const text = await channel.send('text only');
+    expect((await apiErrorOf(text.react('🔍'))).code).toBe(50013);
+    fake.react(text.id, '🔍'); // once someone has reacted with it, Add Reactions is no longer needed
+    await text.react('🔍');
+    expect(fake.reactionUsers(text.id, '🔍')).toContain(fake.applicationId);
+
+    fake.setChannelPermissions(fake.channel, fake.botUser, { deny: PermissionFlagsBits.ReadMessageHistory });
+    await fake.waitFor(() => !channel.permissionsFor(bot.user!)?.has(PermissionFlagsBits.ReadMessageHistory));
+    expect((await apiErrorOf(channel.send({ content: 'a reply', reply: { messageReference: text.id } }))).code).toBe(50013);
+    expect((await channel.messages.fetch({ limit: 10, cache: false })).size).toBe(0);
+
+    fake.setRolePermissions(fake.guild.botRoleId, 0n);
+    fake.setRolePermissions(fake.guild.id, 0n);
+    fake.setChannelPermissions(fake.channel, fake.botUser, {});
+    const hidden = await apiErrorOf(bot.rest.post(Routes.channelMessages(fake.channel.id), { body: { content: 'x' } }));
+    expect([hidden.status, hidden.code]).toEqual([403, 50001]);
   });
 
   it('announces guilds added after login, and lets the client resume after a dropped connection', async () => {

@@ -151,6 +151,23 @@ export class FakeDiscord {
     return setup.addRole(this.#context, this.#world.guild(idOf(guild)), options);
   }
 
+  /**
+   * Overwrites a channel's permissions for a role or a member (the bot included), e.g.
+   * `setChannelPermissions(channel, discord.botUser, { deny: PermissionFlagsBits.AttachFiles })`.
+   * Interactions then carry the result in app_permissions, and the REST routes enforce it.
+   */
+  setChannelPermissions(channel: Ref<ChannelRecord>, target: Ref<RoleRecord | UserRecord>, bits: { allow?: bigint; deny?: bigint }): void {
+    const id = idOf(target);
+    const type = this.#world.roles.has(id) ? 0 : this.#world.users.has(id) ? 1 : undefined;
+    if (type === undefined) throw new Error(`${id} is neither a role nor a user`);
+    setup.setChannelOverwrite(this.#context, this.#world.channel(idOf(channel)), { id, type }, bits);
+  }
+
+  /** Changes what a role grants (the bot's role is `guild.botRoleId`, @everyone's is the guild id). */
+  setRolePermissions(role: Ref<RoleRecord>, permissions: bigint): void {
+    setup.setRolePermissions(this.#context, this.#world.role(idOf(role)), permissions);
+  }
+
   addMember(guild: Ref<GuildRecord>, user: Ref<UserRecord>, options?: setup.MemberOptions): MemberRecord {
     return setup.addMember(this.#context, this.#world.guild(idOf(guild)), this.#world.user(idOf(user)), options);
   }

@@ -5,7 +5,7 @@
 import type { FakeContext } from './context.ts';
 import { buildOptions, type OptionValue } from './command-options.ts';
 import { findComponents } from './message-payload.ts';
-import { memberPermissions } from './permissions.ts';
+import { channelPermissions } from './permissions.ts';
 import type { InteractionRecord, MessageRecord } from './records.ts';
 import { apiChannel, apiInteractionMember, apiMessage } from './serialize.ts';
 import { nextSnowflake, randomToken } from './snowflake.ts';
@@ -92,7 +92,7 @@ function dispatchInteraction(context: FakeContext, spec: InteractionSpec): Inter
     throw new Error('no bot is connected to the fake gateway: log the client in and await its ready event first');
   }
   const channel = world.channel(spec.channelId);
-  const member = apiInteractionMember(world, spec.guildId, spec.userId);
+  const member = apiInteractionMember(world, spec.guildId, spec.userId, channel.id);
   const id = nextSnowflake();
   // Shaped like Discord's: base64 of "interaction:<id>:" followed by a secret, all url-safe.
   const token = Buffer.from(`interaction:${id}:`).toString('base64url') + randomToken();
@@ -110,7 +110,8 @@ function dispatchInteraction(context: FakeContext, spec: InteractionSpec): Inter
     channel_id: channel.id,
     member,
     locale: 'en-US',
-    app_permissions: memberPermissions(world, spec.guildId, world.botUserId).toString(),
+    // The bot's permissions in this channel, overwrites included: what it may do there with its own token.
+    app_permissions: channelPermissions(world, channel.id, world.botUserId).toString(),
     entitlements: [],
     authorizing_integration_owners: { '0': spec.guildId },
     context: 0,

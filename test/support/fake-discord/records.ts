@@ -32,6 +32,16 @@ export interface ChannelRecord {
   /** ChannelType; 0 is a guild text channel. */
   readonly type: number;
   position: number;
+  /** Permission overwrites, applied over the guild-level permissions (see permissions.ts). */
+  overwrites: OverwriteRecord[];
+}
+
+export interface OverwriteRecord {
+  /** A role id (type 0; the guild id for @everyone) or a user id (type 1). */
+  readonly id: string;
+  readonly type: 0 | 1;
+  allow: bigint;
+  deny: bigint;
 }
 
 export interface GuildRecord {

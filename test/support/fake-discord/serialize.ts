@@ -14,7 +14,7 @@ import {
   type RoleFlags,
   type UserFlags,
 } from 'discord.js';
-import { memberPermissions } from './permissions.ts';
+import { channelPermissions, memberPermissions } from './permissions.ts';
 import type { AttachmentRecord, ChannelRecord, MessageRecord, RoleRecord, UserRecord } from './records.ts';
 import type { World } from './world.ts';
 
@@ -65,9 +65,13 @@ export function apiMember(world: World, guildId: string, userId: string): APIGui
   };
 }
 
-/** The member shape interactions carry: with the member's computed permissions. */
-export function apiInteractionMember(world: World, guildId: string, userId: string): APIInteractionGuildMember {
-  return { ...apiMember(world, guildId, userId), permissions: memberPermissions(world, guildId, userId).toString() };
+/**
+ * The member shape interactions carry: with the member's permissions in the interaction's channel,
+ * overwrites included (guild-level when no channel is given, as for resolved option members here).
+ */
+export function apiInteractionMember(world: World, guildId: string, userId: string, channelId?: string): APIInteractionGuildMember {
+  const permissions = channelId === undefined ? memberPermissions(world, guildId, userId) : channelPermissions(world, channelId, userId);
+  return { ...apiMember(world, guildId, userId), permissions: permissions.toString() };
 }
 
 export function apiChannel(world: World, channel: ChannelRecord): APITextChannel {
@@ -78,7 +82,7 @@ export function apiChannel(world: World, channel: ChannelRecord): APITextChannel
     guild_id: channel.guildId,
     name: channel.name,
     position: channel.position,
-    permission_overwrites: [],
+    permission_overwrites: channel.overwrites.map((o) => ({ id: o.id, type: o.type, allow: o.allow.toString(), deny: o.deny.toString() })),
     nsfw: false,
     topic: null,
     last_message_id: last?.id ?? null,

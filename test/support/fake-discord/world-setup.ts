@@ -80,7 +80,7 @@ export function addGuild(context: FakeContext, options: GuildOptions = {}): Guil
   putMember(context, id, owner.id, [], null);
   putMember(context, id, world.botUserId, [guild.botRoleId], null);
   if (guild.systemChannelId !== null && channelName !== false) {
-    world.channels.set(guild.systemChannelId, { kind: 'channel', id: guild.systemChannelId, guildId: id, name: channelName, type: 0, position: 0 });
+    world.channels.set(guild.systemChannelId, { kind: 'channel', id: guild.systemChannelId, guildId: id, name: channelName, type: 0, position: 0, overwrites: [] });
   }
   announce(context, 'GUILD_CREATE', guildCreatePayload(world, guild));
   return guild;
@@ -89,7 +89,7 @@ export function addGuild(context: FakeContext, options: GuildOptions = {}): Guil
 export function addChannel(context: FakeContext, guild: GuildRecord, options: { name?: string } = {}): ChannelRecord {
   const { world } = context;
   const position = world.channelsOf(guild.id).length;
-  const channel: ChannelRecord = { kind: 'channel', id: nextSnowflake(), guildId: guild.id, name: options.name ?? `channel-${position}`, type: 0, position };
+  const channel: ChannelRecord = { kind: 'channel', id: nextSnowflake(), guildId: guild.id, name: options.name ?? `channel-${position}`, type: 0, position, overwrites: [] };
   world.channels.set(channel.id, channel);
   announce(context, 'CHANNEL_CREATE', apiChannel(world, channel) as unknown as Record<string, unknown>);
   return channel;
@@ -127,6 +127,29 @@ function putMember(context: FakeContext, guildId: string, userId: string, roleId
   const member: MemberRecord = { kind: 'member', guildId, userId, roleIds, nick, joinedAt: new Date().toISOString() };
   context.world.members.get(guildId)?.set(userId, member);
   return member;
+}
+
+/**
+ * Sets (or, with allow and deny both 0, removes) a channel's overwrite for a role or a member,
+ * announced as CHANNEL_UPDATE so the bot's cache computes what the fake computes.
+ */
+export function setChannelOverwrite(
+  context: FakeContext,
+  channel: ChannelRecord,
+  target: { id: string; type: 0 | 1 },
+  bits: { allow?: bigint; deny?: bigint },
+): void {
+  const allow = bits.allow ?? 0n;
+  const deny = bits.deny ?? 0n;
+  channel.overwrites = channel.overwrites.filter((o) => o.id !== target.id);
+  if (allow !== 0n || deny !== 0n) channel.overwrites.push({ id: target.id, type: target.type, allow, deny });
+  announce(context, 'CHANNEL_UPDATE', apiChannel(context.world, channel) as unknown as Record<string, unknown>);
+}
+
+/** Changes what a role grants, announced as GUILD_ROLE_UPDATE. */
+export function setRolePermissions(context: FakeContext, role: RoleRecord, permissions: bigint): void {
+  role.permissions = permissions;
+  announce(context, 'GUILD_ROLE_UPDATE', { guild_id: role.guildId, role: apiRole(role, context.world.applicationId) });
 }
 
 /** Setup before the bot connects is simply part of READY/GUILD_CREATE; only later changes are events. */

@@ -1,0 +1,45 @@
+/** Planning a job with the real model's limits: refusals name what the member typed, not the engine's fields. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { DiffusionPipeline } from '../../src/diffusion/pipeline.ts';
+import { parseInlineOptions } from '../../src/services/imagine-options.ts';
+import { planJob } from '../../src/services/job-requests.ts';
+import { UserError } from '../../src/services/user-error.ts';
+import { embeddedPipeline } from '../support/model.ts';
+
+let pipeline: DiffusionPipeline;
+beforeAll(async () => {
+  pipeline = await embeddedPipeline();
+});
+
+function refusal(fn: () => unknown): UserError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof UserError) return err;
+    throw err;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('planJob refusals', () => {
+  it('/imagine count:0 names `count` and its range 1 to 4, not the engine\'s n from 1 to 8', () => {
+    const err = refusal(() => planJob(pipeline, { kind: 'imagine', options: { prompt: 'a cat', count: 0 } }));
+    expect(err.identifier).toBe('option.count');
+    expect(err.message).toBe('`count` must be a whole number from 1 to 4, got 0');
+    expect(err.message).not.toMatch(/\bn\b|8/);
+  });
+
+  it('refuses count:5, which the engine alone would have run', () => {
+    expect(() => planJob(pipeline, { kind: 'imagine', options: { prompt: 'a cat', count: 5 } })).toThrow(/`count` must be a whole number from 1 to 4, got 5/);
+  });
+
+  it('an inline --cfg out of range is named as the guidance option and --cfg', () => {
+    const err = refusal(() => planJob(pipeline, { kind: 'imagine', options: parseInlineOptions('a cat --cfg 40') }));
+    expect(err.message).toBe('`guidance` (`--cfg`) must be a number from 0 to 30, got 40');
+  });
+
+  it('plans a job at the ends of the ranges', () => {
+    const plan = planJob(pipeline, { kind: 'imagine', options: { prompt: 'a cat', count: 4, steps: 150, guidance: 30 } });
+    expect(plan.resolved).toMatchObject({ n: 4, steps: 150, guidance: 30 });
+  });
+});
