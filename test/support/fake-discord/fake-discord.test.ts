@@ -295,6 +295,30 @@ describe('FakeDiscord', () => {
     expect(command.original?.content).toBe('step 10/20');
   });
 
+  it('limits only one guild when a storm names it: the other guild\'s edits go through', async () => {
+    let commands: ChatInputCommandInteraction[] = [];
+    const { fake } = await start((bot) => {
+      commands = onCommand(bot, (interaction) => interaction.deferReply());
+    });
+    const other = fake.addGuild({ name: 'Other' });
+    fake.slashCommand({ name: 'imagine' });
+    await fake.waitFor(() => commands[0]?.deferred);
+    fake.slashCommand({ name: 'imagine', guild: other, user: fake.newMember({ guild: other }) });
+    await fake.waitFor(() => commands[1]?.deferred);
+    const storm = fake.rateLimit({ method: 'PATCH', path: /^\/webhooks\//, guildId: fake.guild.id, count: Infinity, retryAfterMs: 50 });
+
+    expect((await commands[1].editReply('calm here')).content).toBe('calm here');
+    expect(storm.hits).toBe(0);
+    const limited = commands[0].editReply('stormy here');
+    await fake.waitFor(() => storm.hits >= 2);
+    storm.stop();
+    expect((await limited).content).toBe('stormy here');
+    const statuses = (token: string) => fake.requestsTo('PATCH', token).map((r) => r.status);
+    expect(statuses(commands[1].token)).toEqual([200]);
+    expect(statuses(commands[0].token).slice(0, 2)).toEqual([429, 429]);
+    expect(statuses(commands[0].token).at(-1)).toBe(200);
+  });
+
   it('sends rate-limit headers on every answer and records routes it does not know', async () => {
     const fake = (discord = await FakeDiscord.start());
     const auth = { authorization: `Bot ${fake.botToken}` };
