@@ -3,6 +3,7 @@
  * child process, SIGKILLed at moments drawn from a fixed seed and started again on one database.
  * What is judged is only what members see on Discord and what the ledger holds.
  */
+import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatReport, runKillLoop } from '../support/kill-loop/kill-loop.ts';
 
@@ -12,5 +13,6 @@ describe('a bot killed at random moments', () => {
     // Jobs were really queued and really interrupted: the loop proves nothing otherwise.
     expect(report.jobs.length).toBeGreaterThan(0);
     expect(report.violations, formatReport(report)).toEqual([]);
+    rmSync(report.dir, { recursive: true, force: true }); // kept when the test fails, for its bot log
   }, 300_000);
 });

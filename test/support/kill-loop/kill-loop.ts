@@ -33,6 +33,11 @@ export interface KillLoopOptions {
   maxKillDelayMs?: number;
   /** Daily credits of every member. */
   allowance?: number;
+  /**
+   * Count every job that was not delivered as a violation, even one that failed cleanly with a
+   * refund (e.g. a job the restart could not resume). Default false: a clean failure is an outcome.
+   */
+  strict?: boolean;
   /** How long the last start may take to drain the queue before the run is declared stuck. */
   drainTimeoutMs?: number;
   log?: (line: string) => void;
@@ -144,7 +149,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
     const drained = await drain(dbFile, discord, options.drainTimeoutMs ?? 10 * 60_000);
     await stop(last);
     logStream.end();
-    return await judge({ env, dbFile, discord, members, handles, kills, allowance, drained, seed: options.seed, rounds: options.rounds, dir, botLog });
+    return await judge({ strict: options.strict ?? false, env, dbFile, discord, members, handles, kills, allowance, drained, seed: options.seed, rounds: options.rounds, dir, botLog });
   } finally {
     await discord.close().catch(() => undefined);
   }
@@ -218,6 +223,7 @@ async function drain(dbFile: string, discord: FakeDiscord, timeoutMs: number): P
 }
 
 interface JudgeInput {
+  strict: boolean;
   env: Record<string, string>;
   dbFile: string;
   discord: FakeDiscord;
@@ -263,6 +269,9 @@ async function judge(input: JudgeInput): Promise<KillLoopReport> {
       if (shown === 0 && job.status === 'done') violations.push(`${name}: recorded done, but no message shows its result`);
       if (shown === 0 && TERMINAL.has(job.status) && job.status !== 'done' && outcome.notice === 'none') {
         violations.push(`${name}: ended without telling the member`);
+      }
+      if (input.strict && shown === 0 && TERMINAL.has(job.status) && job.status !== 'done') {
+        violations.push(`${name}: not delivered (${(job.error ?? 'no error recorded').replace(/\s+/g, ' ').slice(0, 120)})`);
       }
       if (shown === 1 && job.status !== 'done') violations.push(`${name}: delivered, but recorded as ${job.status}`);
     }
