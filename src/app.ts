@@ -26,6 +26,8 @@ export interface StartOptions {
   tokenLifetimeMs?: number;
   /** Clock for quota periods (tests move it across a day). */
   now?: () => Date;
+  /** Clock for interaction-token expiry and preview pacing, in ms (tests move it past a token's life). */
+  clock?: () => number;
   log?: (message: string, err?: unknown) => void;
 }
 
@@ -82,6 +84,7 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
     moderation,
     previewIntervalMs: config.queue.previewIntervalMs,
     tokenLifetimeMs: opts.tokenLifetimeMs ?? DISCORD_TOKEN_LIFETIME_MS,
+    clock: opts.clock,
     log,
   };
   const context: BotContext = { config, jobs, quota, moderation, submitJob: (i, ask) => submitJob(deps, i, ask) };

@@ -24,6 +24,8 @@ export interface SubmissionDeps {
   previewIntervalMs: number;
   /** How long an interaction token works (Discord: 15 minutes). */
   tokenLifetimeMs: number;
+  /** What presenters compare token expiry and preview intervals against (default Date.now). */
+  clock?: () => number;
   log: (message: string, err?: unknown) => void;
 }
 
@@ -48,6 +50,7 @@ export function presenterFor(deps: SubmissionDeps, job: JobRecord, extra: Partia
     },
     {
       previewIntervalMs: deps.previewIntervalMs,
+      now: deps.clock,
       log: deps.log,
       onMessageIds: (ids) =>
         void deps.jobs

@@ -9,6 +9,7 @@ import { REST, Routes } from 'discord.js';
 import { startBot, type RunningBot, type StartOptions } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { COMMANDS } from '../../src/discord/command-registry.ts';
+import { EngineGate } from './engine-gate.ts';
 import { FakeDiscord, type FakeDiscordOptions } from './fake-discord/index.ts';
 import { EMBEDDED_MODEL_DIR, embeddedPipeline } from './model.ts';
 
@@ -17,6 +18,8 @@ export interface Harness {
   bot: RunningBot;
   config: Config;
   dir: string;
+  /** The real engine every start of this bot uses, which a test can hold at a step (see EngineGate). */
+  engine: EngineGate;
   /** Stop the bot as a crash would and start a new one on the same database and images. */
   restart(options?: StartOptions): Promise<RunningBot>;
   close(): Promise<void>;
@@ -45,12 +48,13 @@ export async function startHarness(
     .put(Routes.applicationGuildCommands(discord.applicationId, discord.guild.id), { body: COMMANDS.map((c) => c.data.toJSON()) });
   const logs: string[] = [];
   const log = (m: string, err?: unknown) => void logs.push(`${m}${err ? `: ${(err as Error).message ?? err}` : ''}`);
-  const pipeline = await embeddedPipeline();
-  const start = (extra?: StartOptions) => startBot(config, { pipeline, log, ...options.bot, ...extra });
+  const engine = new EngineGate(await embeddedPipeline());
+  const start = (extra?: StartOptions) => startBot(config, { pipeline: engine.pipeline, log, ...options.bot, ...extra });
   const harness: Harness = {
     discord,
     config,
     dir,
+    engine,
     logs,
     bot: await start(),
     async restart(extra) {
@@ -77,5 +81,5 @@ export function buttonIds(components: unknown[]): string[][] {
  * so a test that has just seen the message waits for the record too.
  */
 export async function jobOf(h: Harness, messageId: string) {
-  return h.discord.waitFor(() => h.bot.store.jobs.findByResultMessage(messageId), { timeoutMs: 10_000 });
+  return h.discord.waitFor(() => h.bot.store.jobs.findByResultMessage(messageId));
 }

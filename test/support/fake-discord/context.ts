@@ -9,6 +9,8 @@ export interface FakeSettings {
   readonly ackDeadlineMs: number;
   /** Total upload size allowed per message (Discord's default: 10 MiB). */
   readonly uploadLimitBytes: number;
+  /** The clock that interaction deadlines (3 s to acknowledge, the token's life) are measured on. */
+  readonly now: () => number;
 }
 
 export interface FakeContext {

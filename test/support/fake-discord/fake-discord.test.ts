@@ -1,6 +1,5 @@
 /** The fake Discord server, exercised by the real discord.js client the way the bot's end-to-end tests use it. */
 import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ActionRowBuilder,
   ApplicationCommandOptionType,
@@ -21,6 +20,7 @@ import {
   type PartialMessageReaction,
 } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { TestClock } from '../test-clock.ts';
 import { FakeDiscord, type FakeDiscordOptions } from './index.ts';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
@@ -246,15 +246,17 @@ describe('FakeDiscord', () => {
 
   it('answers 401 Invalid Webhook Token (50027) to edits after the token lifetime', async () => {
     let commands: ChatInputCommandInteraction[] = [];
+    const clock = new TestClock();
     const { fake } = await start(
       (bot) => {
         commands = onCommand(bot, (interaction) => interaction.deferReply());
       },
-      { tokenLifetimeMs: 100 },
+      { tokenLifetimeMs: 15 * 60_000, clock: clock.now },
     );
     fake.slashCommand({ name: 'imagine' });
     await fake.waitFor(() => commands[0]?.deferred);
-    await sleep(120);
+    await commands[0].editReply('in time');
+    clock.advance(15 * 60_000);
 
     const error = await apiErrorOf(commands[0].editReply('too late'));
     expect([error.status, error.code]).toEqual([401, 50027]);
@@ -284,13 +286,40 @@ describe('FakeDiscord', () => {
     await fake.waitFor(() => commands[0]?.deferred);
     const storm = fake.rateLimit({ method: 'PATCH', path: /webhooks\/.*\/messages/, count: 3, retryAfterMs: 50 });
 
-    const started = Date.now();
     await commands[0].editReply('step 10/20');
 
     expect(storm.hits).toBe(3);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
-    expect(fake.requestsTo('PATCH', /webhooks/).map((r) => r.status)).toEqual([429, 429, 429, 200]);
+    const edits = fake.requestsTo('PATCH', /webhooks/);
+    expect(edits.map((r) => r.status)).toEqual([429, 429, 429, 200]);
+    // Each retry came after the Retry-After it was given (a client that read no header would retry
+    // at once). Lower bounds of real waits: a slow machine only makes the gaps longer.
+    const gaps = edits.slice(1).map((r, k) => r.at - edits[k].at);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(45);
     expect(command.original?.content).toBe('step 10/20');
+  });
+
+  it('limits only one guild when a storm names it: the other guild\'s edits go through', async () => {
+    let commands: ChatInputCommandInteraction[] = [];
+    const { fake } = await start((bot) => {
+      commands = onCommand(bot, (interaction) => interaction.deferReply());
+    });
+    const other = fake.addGuild({ name: 'Other' });
+    fake.slashCommand({ name: 'imagine' });
+    await fake.waitFor(() => commands[0]?.deferred);
+    fake.slashCommand({ name: 'imagine', guild: other, user: fake.newMember({ guild: other }) });
+    await fake.waitFor(() => commands[1]?.deferred);
+    const storm = fake.rateLimit({ method: 'PATCH', path: /^\/webhooks\//, guildId: fake.guild.id, count: Infinity, retryAfterMs: 50 });
+
+    expect((await commands[1].editReply('calm here')).content).toBe('calm here');
+    expect(storm.hits).toBe(0);
+    const limited = commands[0].editReply('stormy here');
+    await fake.waitFor(() => storm.hits >= 2);
+    storm.stop();
+    expect((await limited).content).toBe('stormy here');
+    const statuses = (token: string) => fake.requestsTo('PATCH', token).map((r) => r.status);
+    expect(statuses(commands[1].token)).toEqual([200]);
+    expect(statuses(commands[0].token).slice(0, 2)).toEqual([429, 429]);
+    expect(statuses(commands[0].token).at(-1)).toBe(200);
   });
 
   it('sends rate-limit headers on every answer and records routes it does not know', async () => {
@@ -310,12 +339,12 @@ describe('FakeDiscord', () => {
 
   it('refuses a second acknowledgement and one after the 3 s deadline, with Discord\'s codes', async () => {
     let commands: ChatInputCommandInteraction[] = [];
+    const clock = new TestClock();
     const { fake } = await start(
       (bot) => {
         commands = onCommand(bot, async () => {});
       },
-      // Short, but with room for a loaded machine to acknowledge the first command in time.
-      { ackDeadlineMs: 250 },
+      { ackDeadlineMs: 3000, clock: clock.now },
     );
     const fast = fake.slashCommand({ name: 'imagine' });
     await fake.waitFor(() => commands.length === 1);
@@ -330,7 +359,7 @@ describe('FakeDiscord', () => {
 
     fake.slashCommand({ name: 'imagine' });
     await fake.waitFor(() => commands.length === 2);
-    await sleep(260);
+    clock.advance(3001);
     expect((await apiErrorOf(commands[1].reply('late'))).code).toBe(10062);
   });
 

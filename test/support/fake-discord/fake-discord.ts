@@ -40,6 +40,11 @@ export interface FakeDiscordOptions {
   /** HELLO's heartbeat interval; Discord's is about 41 s, which keeps short tests free of heartbeats. */
   readonly heartbeatIntervalMs?: number;
   readonly botUsername?: string;
+  /**
+   * Clock for interaction deadlines (default Date.now). A test moves it to pass the 3 s or the
+   * token's 15 minutes at a chosen moment instead of sleeping through them.
+   */
+  readonly clock?: () => number;
 }
 
 /** A record or its id. */
@@ -108,6 +113,7 @@ export class FakeDiscord {
       tokenLifetimeMs: options.tokenLifetimeMs ?? 15 * 60_000,
       ackDeadlineMs: options.ackDeadlineMs ?? 3000,
       uploadLimitBytes: options.uploadLimitBytes ?? 10 * 1024 * 1024,
+      now: options.clock ?? Date.now,
     };
     let origin = '';
     const gateway = new Gateway({

@@ -66,7 +66,7 @@ async function handle(deps: HttpServerDeps, request: IncomingMessage, response: 
   };
   world.requests.push(record);
 
-  const storm = deps.storms.find((s) => s.matches(method, path));
+  const storm = deps.storms.find((s) => s.matches(method, path, () => guildOfRequest(deps.context, segments)));
   if (storm) {
     storm.hits += 1;
     record.rateLimited = true;
@@ -84,6 +84,14 @@ async function handle(deps: HttpServerDeps, request: IncomingMessage, response: 
     }
     send(response, record, error.status, error.toJSON(), okHeaders(route));
   }
+}
+
+/** The guild a request is about: the channel's, or the guild where the webhook's interaction was made. */
+function guildOfRequest(context: FakeContext, segments: string[]): string | null {
+  const { world } = context;
+  if (segments[0] === 'channels') return world.channels.get(segments[1] ?? '')?.guildId ?? null;
+  if (segments[0] === 'webhooks' || segments[0] === 'interactions') return world.interactions.get(segments[2] ?? '')?.guildId ?? null;
+  return null;
 }
 
 function send(response: ServerResponse, record: RequestRecord, status: number, body: unknown, headers: Record<string, string>): void {

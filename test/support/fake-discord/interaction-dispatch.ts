@@ -118,7 +118,7 @@ function dispatchInteraction(context: FakeContext, spec: InteractionSpec): Inter
     attachment_size_limit: settings.uploadLimitBytes,
     ...(spec.sourceMessage ? { message: apiMessage(world, spec.sourceMessage) } : {}),
   };
-  const now = Date.now();
+  const now = settings.now();
   const record: InteractionRecord = {
     id,
     token,

@@ -27,11 +27,6 @@ export class InteractionHandle {
     return this.record.callback;
   }
 
-  /** ms from dispatch to acknowledgement; Discord allows 3000. */
-  get ackLatencyMs(): number | null {
-    return this.record.callback ? this.record.callback.at - this.record.createdAt : null;
-  }
-
   /** The @original message: the reply (types 4/5) or, for components, the message updated (6/7). Deleted ones too. */
   get original(): MessageRecord | undefined {
     return this.record.originalMessageId ? this.host.message(this.record.originalMessageId) : undefined;
@@ -43,7 +38,7 @@ export class InteractionHandle {
 
   /** Makes the token invalid now, as if 15 minutes had passed: webhook routes answer 401 50027. */
   expireToken(): void {
-    this.record.expiresAt = Date.now();
+    this.record.expiresAt = Number.NEGATIVE_INFINITY;
   }
 
   /**

@@ -17,21 +17,34 @@ export interface RateLimitOptions {
   readonly retryAfterMs: number;
   /** A global limit (X-RateLimit-Global), which stalls every route of the client. */
   readonly global?: boolean;
+  /**
+   * Only requests about this guild: its channels, and the webhooks of interactions made in it.
+   * Discord keys limits by channel and by webhook, so one busy server can be limited alone.
+   */
+  readonly guildId?: string;
 }
 
 /** A running storm; `hits` counts the 429s it has answered. */
 export class RateLimitStorm {
   hits = 0;
+  #stopped = false;
   constructor(readonly options: RateLimitOptions) {}
 
   get exhausted(): boolean {
-    return this.hits >= this.options.count;
+    return this.#stopped || this.hits >= this.options.count;
   }
 
-  matches(method: string, path: string): boolean {
+  /** Ends the storm now (for storms given a count too large to run out, e.g. Infinity). */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  /** `guildOf` names the guild a request is about, or null; asked only when the storm is limited to one. */
+  matches(method: string, path: string, guildOf: () => string | null = () => null): boolean {
     if (this.exhausted) return false;
     if (this.options.method && this.options.method.toUpperCase() !== method) return false;
-    return typeof this.options.path === 'string' ? path.includes(this.options.path) : this.options.path.test(path);
+    const pathMatches = typeof this.options.path === 'string' ? path.includes(this.options.path) : this.options.path.test(path);
+    return pathMatches && (this.options.guildId === undefined || guildOf() === this.options.guildId);
   }
 }
 

@@ -1,8 +1,13 @@
 /** Polling until a condition on the fake's state holds, failing with what was last seen when it never does. */
 import { setTimeout as sleep } from 'node:timers/promises';
 
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
 export interface WaitOptions {
-  /** Default 2000 ms. */
+  /**
+   * Default 60 s: a safety net for a machine that is slow or loaded, never the thing under test.
+   * Tests control timing with events (a held engine step, a moved clock) rather than with this.
+   */
   readonly timeoutMs?: number;
   /** Default 5 ms: the fake's state changes on socket events, so polling is cheap. */
   readonly intervalMs?: number;
@@ -19,7 +24,7 @@ export async function waitFor<T>(
   options: WaitOptions = {},
   diagnostics: () => string = () => '',
 ): Promise<NonNullable<T>> {
-  const timeoutMs = options.timeoutMs ?? 2000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   let lastValue: unknown;

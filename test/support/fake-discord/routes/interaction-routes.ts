@@ -21,10 +21,10 @@ export function registerInteractionRoutes(router: Router, context: FakeContext):
     const interaction = world.interactions.get(request.params.token);
     if (!interaction || interaction.id !== request.params.id) throw errors.unknownInteraction();
     if (interaction.callback) throw errors.alreadyAcknowledged();
-    if (Date.now() - interaction.createdAt > context.settings.ackDeadlineMs) throw errors.unknownInteraction();
+    if (context.settings.now() - interaction.createdAt > context.settings.ackDeadlineMs) throw errors.unknownInteraction();
     const { type, data } = (request.body ?? {}) as { type?: number; data?: unknown };
     const message = respond(context, interaction, type, data, request);
-    interaction.callback = { at: Date.now(), type: type ?? 0, data };
+    interaction.callback = { at: context.settings.now(), type: type ?? 0, data };
     if (request.query.get('with_response') !== 'true') return { status: 204 };
     return {
       status: 200,
@@ -45,7 +45,7 @@ export function registerInteractionRoutes(router: Router, context: FakeContext):
   const interactionOf = (request: RouteRequest): InteractionRecord => {
     if (request.params.app !== world.applicationId) throw errors.unknownWebhook();
     const interaction = world.interactions.get(request.params.token);
-    if (!interaction || Date.now() >= interaction.expiresAt) throw errors.invalidWebhookToken();
+    if (!interaction || context.settings.now() >= interaction.expiresAt) throw errors.invalidWebhookToken();
     return interaction;
   };
   const messageOf = (request: RouteRequest): { interaction: InteractionRecord; message: MessageRecord } => {
