@@ -19,7 +19,7 @@ import { QuotaService } from '../../../src/services/quota-service.ts';
 import { openStore, type JobRecord } from '../../../src/store/index.ts';
 import { FakeDiscord, type InteractionRecord, type UserRecord } from '../fake-discord/index.ts';
 import { EMBEDDED_MODEL_DIR } from '../model.ts';
-import { repoRoot } from '../shared-data.ts';
+import { repoRoot } from '../repo-paths.ts';
 import { mulberry32, type Random } from './random.ts';
 
 export interface KillLoopOptions {
