@@ -233,7 +233,7 @@ export class JobService {
     for (const [k, img] of result.images.entries()) {
       const png = await encodePng(img, { parameters: formatParameters(result.request, img.seed, img.width, img.height) });
       const path = await images.saveImage(job.id, k, png);
-      await store.images.add(job.id, { index: k, seed: img.seed, path, width: img.width, height: img.height });
+      await store.images.save(job.id, { index: k, seed: img.seed, path, width: img.width, height: img.height });
       pngs.push(png);
     }
     if (pngs.length === 1) return pngs[0];
