@@ -3,8 +3,8 @@
  * job goes through. The ledger (src/store) makes each step atomic; this decides amounts and words.
  */
 import type { Store } from '../store/index.ts';
-import type { Balance, LedgerEntry } from '../store/index.ts';
-import type { JobKind } from './job-observer.ts';
+import type { Balance, JobReservation, LedgerEntry } from '../store/index.ts';
+import type { JobKind } from '../store/index.ts';
 import { QuotaAdmin } from './quota-admin.ts';
 import { UserError } from './user-error.ts';
 
@@ -97,11 +97,21 @@ export class QuotaService {
     if (amount === 0) return;
     const r = await this.#store.ledger.reserve({ ...this.#period(job.guildId, job.userId), jobId: job.id, amount });
     if (r.ok) return;
-    const left = r.balance.available;
-    throw new UserError(
+    throw this.refusal(amount, r.balance, moderatorHint);
+  }
+
+  /** What a new job of this member reserves (the store creates the job and the reservation together). */
+  reservation(guildId: string, userId: string, amount: number): JobReservation {
+    const { periodStart, defaultAllowance } = this.#period(guildId, userId);
+    return { periodStart, defaultAllowance, amount };
+  }
+
+  /** The refusal when `amount` is more than the member has: how much is left, when it renews, whom to ask. */
+  refusal(amount: number, balance: Balance, moderatorHint: string): UserError {
+    return new UserError(
       'quota.spent',
-      `This needs ${amount} credit${amount === 1 ? '' : 's'} and you have ${left} left today. ` +
-        `Your ${r.balance.allowance} daily credits renew ${describeReset(this.#now(), this.#settings.resetHourUtc)}. ` +
+      `This needs ${amount} credit${amount === 1 ? '' : 's'} and you have ${balance.available} left today. ` +
+        `Your ${balance.allowance} daily credits renew ${describeReset(this.#now(), this.#settings.resetHourUtc)}. ` +
         `For more, ask ${moderatorHint}.`,
     );
   }
