@@ -73,6 +73,30 @@ describe('delivery never holds the inference slot', () => {
     expect(await ledgerReasons(h, stuckJob.id)).toEqual(['reserve', 'settle']);
   });
 
+  it('a 429 storm on one server\'s replies does not delay another server\'s jobs (latency printed with and without it)', async () => {
+    h = await startHarness({ INFERENCE_SLOTS: '1' });
+    const other = h.discord.addGuild({ name: 'Other Server' });
+    const otherMember = h.discord.newMember({ username: 'elsewhere', guild: other });
+    const latency = async (prompt: string) => {
+      const started = Date.now();
+      const cmd = imagine(h!, prompt, { user: otherMember, guild: other });
+      await cmd.waitForOriginal(hasImage, { timeoutMs: 60_000 });
+      return Date.now() - started;
+    };
+    await latency('a warm-up blue square');
+    const calm = await latency('a calm blue square');
+    const stormed = imagine(h, 'a stormed red circle');
+    // Every edit of this reply answers 429 until the storm has answered 10 000 of them.
+    const storm = h.discord.rateLimit({ method: 'PATCH', path: `/${stormed.token}/`, count: 10_000, retryAfterMs: 100 });
+    await h.discord.waitFor(async () => (await latestJob(h!, h!.discord.user))?.status === 'generated' && storm.hits >= 3, { timeoutMs: 60_000 });
+    const during = await latency('a blue square in the storm');
+    expect(storm.exhausted).toBe(false);
+    expect((await latestJob(h, h.discord.user)).status).toBe('generated');
+    console.log(`other server's /imagine to result: ${calm} ms without the storm, ${during} ms during it (${storm.hits} 429s so far)`);
+    storm.hits = storm.options.count; // the storm passes
+    await stormed.waitForOriginal(hasImage, { timeoutMs: 30_000 });
+  });
+
   it('posts at most DELIVERY_CONCURRENCY results at once: with 1, a second result waits, generated, for the first post', async () => {
     h = await startHarness({ DELIVERY_CONCURRENCY: '1' });
     const other = h.discord.addGuild({ name: 'Other Server' });
