@@ -5,28 +5,25 @@
  * source image is made again); posting happens in the delivery stage, so a rate-limited channel
  * stalls nobody else. Restart recovery is in job-recovery.ts.
  */
+import type { Requester } from './job-admission.ts';
 import type { DiffusionPipeline } from '../diffusion/pipeline.ts';
 import { JobRefusedError, type FairScheduler } from '../queue/index.ts';
 import type { ImageFiles, JobRecord, Store } from '../store/index.ts';
 import type { DeliveryStage } from './delivery.ts';
 import { previewPng, renderJob } from './generation.ts';
+import { cancelOutcome, type CancelOutcome } from './job-cancellation.ts';
 import { recoverJobs, type RecoveryReport } from './job-recovery.ts';
 import type { JobObserver } from './job-observer.ts';
 import { saveResult, type StoredResult } from './job-results.ts';
+import { checkLimits, newJobOf } from './job-admission.ts';
 import { planJob, requestOf, type JobAsk } from './job-requests.ts';
 import type { QuotaService } from './quota-service.ts';
 import { sourceImage } from './source-images.ts';
 import { UserError } from './user-error.ts';
 
-export { summary } from './job-results.ts';
+export type { CancelOutcome } from './job-cancellation.ts';
 
-export interface Requester {
-  guildId: string;
-  channelId: string;
-  userId: string;
-  userName?: string;
-  interaction?: { id: string; token: string; expiresAt: Date };
-}
+export type { Requester } from './job-admission.ts';
 
 export type ObserverFactory = (job: JobRecord) => JobObserver;
 
@@ -46,17 +43,6 @@ export interface Submitted {
   position: number | null;
   etaMs?: number;
 }
-
-/**
- * What a /cancel achieved. cancelled: stopped before the engine finished, `refunded` credits
- * back. posting: too late, the picture is made and being posted (charged once it arrives).
- * delivered: too late, posted and charged. ended: it had already failed or been cancelled.
- */
-export type CancelOutcome =
-  | { outcome: 'cancelled'; job: JobRecord; refunded: number }
-  | { outcome: 'posting'; job: JobRecord; cost: number }
-  | { outcome: 'delivered'; job: JobRecord; charged: number }
-  | { outcome: 'ended'; job: JobRecord; refunded: number };
 
 type Phase = 'waiting' | 'generating' | 'regenerating-source' | 'posting';
 
@@ -124,30 +110,7 @@ export class JobService {
     const r = plan.resolved;
     const cost = quota.costOf(plan.kind, r.n);
     const created = await store.jobs.createReserved(
-      {
-        kind: plan.kind,
-        parentJobId: plan.parentJobId ?? null,
-        parentImageIndex: plan.parentImageIndex ?? null,
-        guildId: who.guildId,
-        channelId: who.channelId,
-        userId: who.userId,
-        userName: who.userName,
-        prompt: r.prompt,
-        negativePrompt: r.negativePrompt || null,
-        steps: r.steps,
-        guidance: r.guidance,
-        sampler: r.sampler,
-        width: r.width,
-        height: r.height,
-        count: r.n,
-        seed: r.seed,
-        strength: r.strength ?? null,
-        model: r.model,
-        cost,
-        interactionId: who.interaction?.id ?? null,
-        interactionToken: who.interaction?.token ?? null,
-        tokenExpiresAt: who.interaction?.expiresAt ?? null,
-      },
+      newJobOf(plan, who, cost),
       cost > 0 ? quota.reservation(who.guildId, who.userId, cost) : undefined,
     );
     // Refused: nothing was written, so the member's history shows nothing happened.
@@ -165,17 +128,9 @@ export class JobService {
 
   async #checkLimits(who: Requester): Promise<void> {
     const { scheduler, store, limits } = this.#d;
-    const guild = await store.guilds.get(who.guildId);
-    const maxQueue = guild?.maxQueuePerGuild ?? limits.maxQueuePerGuild;
-    const maxUser = guild?.maxJobsPerUser ?? limits.maxJobsPerUser;
     const waiting = scheduler.snapshot().waiting.filter((w) => w.guildId === who.guildId).length;
-    if (waiting >= maxQueue) {
-      throw new UserError('queue.full', `This server's queue is full (${waiting} of ${maxQueue} jobs waiting). Try again when some have finished.`);
-    }
     const mine = [...this.#active.values()].filter((a) => a.job.userId === who.userId && a.job.guildId === who.guildId).length;
-    if (mine >= maxUser) {
-      throw new UserError('queue.user-limit', `You already have ${mine} job${mine === 1 ? '' : 's'} waiting or running here (at most ${maxUser}). Use /cancel or wait for one to finish.`);
-    }
+    await checkLimits(store, limits, who.guildId, { waiting, mine });
   }
 
   #track<T>(work: Promise<T>): Promise<T> {
@@ -314,25 +269,7 @@ export class JobService {
       this.#d.scheduler.cancel(String(jobId));
       await entry.generationEnded;
     }
-    return this.#cancelOutcome(jobId, asked);
-  }
-
-  async #cancelOutcome(jobId: number, asked: boolean): Promise<CancelOutcome> {
-    const { store } = this.#d;
-    const job = (await store.jobs.get(jobId))!;
-    const entries = await store.ledger.entriesForJob(jobId);
-    const reserved = -(entries.find((e) => e.reason === 'reserve')?.delta ?? 0);
-    const refunded = entries.filter((e) => e.reason === 'refund').reduce((sum, e) => sum + e.delta, 0);
-    switch (job.status) {
-      case 'generated':
-        return { outcome: 'posting', job, cost: reserved };
-      case 'done':
-        return { outcome: 'delivered', job, charged: reserved };
-      case 'cancelled':
-        return asked ? { outcome: 'cancelled', job, refunded } : { outcome: 'ended', job, refunded };
-      default:
-        return { outcome: 'ended', job, refunded };
-    }
+    return cancelOutcome(this.#d.store, jobId, asked);
   }
 
   /** The member's newest job that is waiting, running or being posted in this server. */
