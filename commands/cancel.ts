@@ -1,13 +1,13 @@
 /** /cancel: stop your waiting or running job (your newest one, or the one you name). */
 import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { BotContext } from '../src/discord/bot-context.ts';
+import { cancelText } from '../src/discord/cancel-text.ts';
 import { NO_PINGS } from '../src/discord/job-presenter.ts';
-import { quotePrompt } from '../src/discord/result-message.ts';
 import { UserError } from '../src/services/user-error.ts';
 
 export const data = new SlashCommandBuilder()
   .setName('cancel')
-  .setDescription('Cancel your waiting or running job; your credits come back')
+  .setDescription('Cancel your waiting or running job; your credits come back if it had not finished')
   .addIntegerOption((o) => o.setName('job').setDescription('Job number (default: your newest)').setMinValue(1));
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
@@ -16,6 +16,6 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
   if (id === undefined) {
     throw new UserError('cancel.none', 'You have no job waiting or running in this server.');
   }
-  const job = await ctx.jobs.cancel(id, { userId: interaction.user.id, guildId: interaction.guildId });
-  await interaction.reply({ content: `Cancelling job ${job.id} (**${quotePrompt(job.prompt, 100)}**); its credits come back.`, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
+  const outcome = await ctx.jobs.cancel(id, { userId: interaction.user.id, guildId: interaction.guildId });
+  await interaction.reply({ content: cancelText(outcome), flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
 }

@@ -9,9 +9,9 @@
 import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { actorOf } from '../src/discord/actor.ts';
 import { auditLine } from '../src/discord/audit-text.ts';
+import { cancelAudit, cancelText } from '../src/discord/cancel-text.ts';
 import type { BotContext } from '../src/discord/bot-context.ts';
 import { NO_PINGS } from '../src/discord/job-presenter.ts';
-import { quotePrompt } from '../src/discord/result-message.ts';
 import { LIMIT_RANGES, type LimitsView } from '../src/services/guild-limits.ts';
 import type { Actor } from '../src/services/moderation-service.ts';
 import { UserError } from '../src/services/user-error.ts';
@@ -94,9 +94,10 @@ function wordOption(interaction: Interaction): string {
 const HANDLERS: Record<string, Handler> = {
   async cancel(interaction, ctx, actor) {
     const id = interaction.options.getInteger('job', true);
-    const job = await ctx.jobs.cancel(id, { userId: actor.userId, guildId: actor.guildId, moderator: true });
-    await ctx.moderation.audit(actor, 'cancel-job', String(job.id), { owner: job.userId, prompt: job.prompt.slice(0, 200) });
-    return `Cancelling job ${job.id} of <@${job.userId}> (**${quotePrompt(job.prompt, 100)}**); their credits come back.`;
+    const outcome = await ctx.jobs.cancel(id, { userId: actor.userId, guildId: actor.guildId, moderator: true });
+    const audit = cancelAudit(outcome);
+    await ctx.moderation.audit(actor, audit.action, String(outcome.job.id), audit.details);
+    return cancelText(outcome, true);
   },
 
   async pause(interaction, ctx, actor) {

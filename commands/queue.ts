@@ -12,7 +12,12 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
   const me = interaction.user.id;
   const lines: string[] = [];
   if (q.paused) lines.push('⏸️ A moderator has paused this server\'s queue: jobs wait until it resumes.');
-  for (const job of q.running) lines.push(`▶️ job ${job.id} · <@${job.userId}> · ${quotePrompt(job.prompt, 80)} · running`);
+  for (const job of q.running) {
+    // A U/V whose source file is gone makes that image again first, in the same slot.
+    const doing = q.regenerating.includes(job.id) ? 'regenerating its source image' : 'running';
+    lines.push(`▶️ job ${job.id} · <@${job.userId}> · ${quotePrompt(job.prompt, 80)} · ${doing}`);
+  }
+  for (const job of q.posting) lines.push(`📤 job ${job.id} · <@${job.userId}> · ${quotePrompt(job.prompt, 80)} · made, being posted`);
   for (const w of q.waiting) {
     const eta = w.etaMs === undefined ? '' : ` · starts in about ${formatDuration(w.etaMs)}`;
     lines.push(`${w.position ?? '–'}. job ${w.job.id} · <@${w.job.userId}> · ${quotePrompt(w.job.prompt, 80)}${eta}`);

@@ -11,11 +11,12 @@ import { createDiscordClient } from './discord/discord-client.ts';
 import { registerEventHandlers } from './discord/event-handlers.ts';
 import { presenterFor, submitJob, type SubmissionDeps } from './discord/job-submission.ts';
 import { FairScheduler } from './queue/index.ts';
-import { ImageStore } from './services/image-store.ts';
+import { DeliveryStage } from './services/delivery.ts';
+import { ImageRetention } from './services/image-retention.ts';
 import { JobService } from './services/job-service.ts';
 import { ModerationService } from './services/moderation-service.ts';
 import { QuotaService } from './services/quota-service.ts';
-import { openStore, type Store } from './store/index.ts';
+import { ImageFiles, openStore, type Store } from './store/index.ts';
 
 export const DISCORD_TOKEN_LIFETIME_MS = 15 * 60_000;
 
@@ -38,8 +39,14 @@ export interface RunningBot {
   scheduler: FairScheduler;
   context: BotContext;
   recovered: { resumed: number; failed: number };
-  /** Disconnect; jobs still waiting or running are left for the next start to resume. */
-  stop(): Promise<void>;
+  /** Present when IMAGE_RETENTION_DAYS is set. */
+  retention?: ImageRetention;
+  /**
+   * Disconnect. Generation stops at once (waiting and running jobs are resumed by the next start);
+   * results being posted get DELIVERY_SHUTDOWN_WAIT_MS (or `deliveryWaitMs`) to arrive, the rest
+   * are posted by the next start.
+   */
+  stop(options?: { deliveryWaitMs?: number }): Promise<void>;
 }
 
 const defaultLog = (message: string, err?: unknown) => console.error(`[bot] ${message}`, err instanceof Error ? err.message : (err ?? ''));
@@ -67,12 +74,15 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
   const moderation = new ModerationService(store);
   // A moderator's /mod pause outlives a restart: pause before recovered jobs are queued again.
   for (const guildId of await moderation.pausedGuilds()) scheduler.pause(guildId);
+  const files = new ImageFiles(config.imageDir);
+  const delivery = new DeliveryStage({ store, files, quota, concurrency: config.delivery.concurrency, log });
   const jobs = new JobService({
     pipeline,
     store,
     scheduler,
-    images: new ImageStore(config.imageDir),
+    files,
     quota,
+    delivery,
     limits: { maxQueuePerGuild: config.queue.maxQueuePerGuild, maxJobsPerUser: config.queue.maxJobsPerUser },
     log,
   });
@@ -97,6 +107,8 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
   // Only once Discord answers can restored jobs show anything.
   const recovered = await jobs.recover((job) => presenterFor(deps, job));
   if (recovered.resumed || recovered.failed) log(`restart: resumed ${recovered.resumed} job(s), failed ${recovered.failed}`);
+  const retention = config.imageRetentionDays === null ? undefined : new ImageRetention({ files, store, days: config.imageRetentionDays, now: opts.now, log });
+  retention?.start();
 
   return {
     client,
@@ -105,9 +117,11 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
     scheduler,
     context,
     recovered,
-    async stop() {
-      // Unfinished jobs stay queued/running in the database and are resumed on the next start.
-      await jobs.halt();
+    retention,
+    async stop(options = {}) {
+      retention?.stop();
+      // Unfinished jobs stay queued/running/generated in the database and are resumed on the next start.
+      await jobs.halt(options.deliveryWaitMs ?? config.delivery.shutdownWaitMs);
       await client.destroy();
       await store.close();
     },

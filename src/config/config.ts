@@ -16,8 +16,17 @@ export interface Config {
   };
   databaseUrl: string;
   imageDir: string;
+  /** Image files older than this many days are deleted (buttons then regenerate them); null keeps them forever. */
+  imageRetentionDays: number | null;
   model: { dir: string; provider: 'cpu' | 'cuda'; threads: number; maxBatch: number };
   queue: { previewIntervalMs: number; maxQueuePerGuild: number; maxJobsPerUser: number; slots: number };
+  /** Posting results, apart from the inference slots. */
+  delivery: {
+    /** Results posted at once. */
+    concurrency: number;
+    /** How long shutdown lets results being posted arrive before it stops (the next start posts the rest). */
+    shutdownWaitMs: number;
+  };
   quota: {
     defaultDaily: number;
     resetHourUtc: number;
@@ -83,6 +92,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     discord: { token, clientId, devGuildId, apiUrl },
     databaseUrl,
     imageDir: path.resolve(str('IMAGE_DIR', 'data/images')),
+    imageRetentionDays: int('IMAGE_RETENTION_DAYS', 0, 0, 36_500) || null,
     model: {
       dir: path.resolve(str('MODEL_DIR', DEFAULT_MODEL_DIR)),
       provider: provider === 'cuda' ? 'cuda' : 'cpu',
@@ -94,6 +104,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxQueuePerGuild: int('MAX_QUEUE_PER_GUILD', 20, 1, 1000),
       maxJobsPerUser: int('MAX_JOBS_PER_USER', 3, 1, 100),
       slots: int('INFERENCE_SLOTS', 1, 1, 16),
+    },
+    delivery: {
+      concurrency: int('DELIVERY_CONCURRENCY', 4, 1, 64),
+      shutdownWaitMs: int('DELIVERY_SHUTDOWN_WAIT_MS', 30_000, 0, 600_000),
     },
     quota: {
       defaultDaily: int('DEFAULT_DAILY_QUOTA', 40, 0, 1_000_000),

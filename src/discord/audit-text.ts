@@ -11,6 +11,8 @@ function describe(r: ModActionRecord): string {
   switch (r.action) {
     case 'cancel-job':
       return `cancelled job ${r.target}${d.owner ? ` of <@${String(d.owner)}>` : ''}`;
+    case 'cancel-job-too-late':
+      return `tried to cancel job ${r.target}${d.owner ? ` of <@${String(d.owner)}>` : ''}, but it had already ${d.outcome === 'posting' ? 'been made and was being posted' : d.outcome === 'delivered' ? 'been delivered' : 'ended'}`;
     case 'pause':
       return "paused the server's queue";
     case 'resume':

@@ -7,9 +7,14 @@
  * - the interaction token dies after 15 minutes: it continues in a channel message sent with the
  *   bot's own token, addressed to the requester;
  * - the reply was deleted (10008): the result is posted anew;
- * - rate limits: previews are dropped, the final result waits and retries.
+ * - rate limits: previews are dropped, the final result waits and retries (in the delivery stage,
+ *   never holding an inference slot);
+ * - a post Discord refuses for good (Missing Access, Missing Permissions, Unknown Channel, a file
+ *   too large) becomes a DeliveryRefusedError: the job is refunded and the member told privately
+ *   while the interaction token lives.
  */
-import { DiscordAPIError, RateLimitError, Routes, type APIMessage, type REST, type RESTPatchAPIWebhookWithTokenMessageJSONBody } from 'discord.js';
+import { DiscordAPIError, HTTPError, MessageFlags, RateLimitError, Routes, type APIMessage, type REST, type RESTPatchAPIWebhookWithTokenMessageJSONBody } from 'discord.js';
+import { DeliveryRefusedError } from '../services/delivery-errors.ts';
 import type { JobObserver, JobProgress, JobResult } from '../services/job-observer.ts';
 import { DEFAULT_ATTACHMENT_LIMIT, fitAttachment } from './fit-attachment.ts';
 import { PreviewThrottle } from './preview-throttle.ts';
@@ -18,6 +23,14 @@ import { queuedText, resultComponents, resultText, SINGLE_IMAGE_REACTIONS } from
 export const NO_PINGS = { parse: [] as never[] };
 const UNKNOWN_MESSAGE = 10008;
 const INVALID_WEBHOOK_TOKEN = 50027;
+
+/** Discord's answers that no retry can change, in the words the member reads. */
+const REFUSALS: Record<number, string> = {
+  50001: 'the bot has no access to this channel (Missing Access)',
+  50013: 'the bot lacks a permission it needs in this channel (Missing Permissions)',
+  10003: 'the channel no longer exists (Unknown Channel)',
+  40005: 'the picture is larger than this channel accepts (Request entity too large)',
+};
 /** How long a final message waits out rate limits before the error is logged. */
 const MAX_RATE_LIMIT_WAIT_MS = 10 * 60_000;
 
@@ -59,6 +72,8 @@ export class JobPresenter implements JobObserver {
   #replyDeleted = false;
   #channelMessageId?: string;
   #finished = false;
+  #result?: APIMessage;
+  #single = false;
 
   constructor(rest: REST, target: PresenterTarget, opts: PresenterOptions) {
     this.#rest = rest;
@@ -98,9 +113,9 @@ export class JobPresenter implements JobObserver {
       .catch((err) => this.#throttle.done(retryAfter(err)));
   }
 
-  async done(result: JobResult): Promise<{ messageId: string }> {
+  async done(result: JobResult, signal?: AbortSignal): Promise<{ messageId: string }> {
     this.#finished = true;
-    const single = result.seeds.length === 1;
+    this.#single = result.seeds.length === 1;
     // Over the upload limit the picture is re-encoded smaller, and the message says so (the full PNG is kept).
     const file = await fitAttachment(result.png, this.#target.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_LIMIT, `job-${result.job.id}`);
     const payload: Payload = {
@@ -112,17 +127,38 @@ export class JobPresenter implements JobObserver {
       },
       files: [{ name: file.name, data: file.data }],
     };
-    const message = await this.#deliver(payload);
-    // Recorded now, before the reactions go on, so a reaction can find its job at once.
-    this.#opts.onMessageIds?.({ resultMessageId: message.id });
-    if (single) {
-      for (const emoji of SINGLE_IMAGE_REACTIONS) {
-        await this.#retryOnRateLimit(() =>
-          this.#rest.put(Routes.channelMessageOwnReaction(message.channel_id, message.id, encodeURIComponent(emoji))),
-        ).catch((err) => this.#opts.log?.(`could not add ${emoji} to ${message.id}`, err));
-      }
+    try {
+      this.#result = await this.#deliver(payload, signal);
+    } catch (err) {
+      const refusal = refusalOf(err);
+      if (refusal && !signal?.aborted) throw new DeliveryRefusedError(refusal.reason, refusal.code, { cause: err });
+      throw err;
     }
-    return { messageId: message.id };
+    return { messageId: this.#result.id };
+  }
+
+  /** Once the result is posted and recorded (so a reaction finds its job): the reactions of a single image. */
+  async delivered(_shown: { messageId: string }, signal?: AbortSignal): Promise<void> {
+    const message = this.#result;
+    if (!message || !this.#single) return;
+    for (const emoji of SINGLE_IMAGE_REACTIONS) {
+      if (signal?.aborted) return;
+      await this.#retryOnRateLimit(
+        (attempt) => this.#rest.put(Routes.channelMessageOwnReaction(message.channel_id, message.id, encodeURIComponent(emoji)), { signal: attempt }),
+        signal,
+      ).catch((err) => this.#opts.log?.(`could not add ${emoji} to ${message.id}`, err));
+    }
+  }
+
+  /**
+   * The result was refused: tell the member privately while the interaction token lives. Without
+   * it there is nowhere to say it, since the channel is what refused.
+   */
+  async undeliverable(message: string): Promise<void> {
+    if (!this.#tokenAlive) return;
+    await this.#rest.post(Routes.webhook(this.#target.applicationId, this.#target.interaction!.token), {
+      body: { content: message, flags: MessageFlags.Ephemeral, allowed_mentions: NO_PINGS },
+    });
   }
 
   async failed(message: string): Promise<void> {
@@ -136,31 +172,33 @@ export class JobPresenter implements JobObserver {
   }
 
   /** A final message: waits out rate limits, falls back to the channel, never gives up silently. */
-  async #deliver(payload: Payload): Promise<APIMessage> {
-    return this.#retryOnRateLimit(() => this.#show(payload, 'result'));
+  async #deliver(payload: Payload, signal?: AbortSignal): Promise<APIMessage> {
+    return this.#retryOnRateLimit((attempt) => this.#show(payload, 'result', attempt), signal);
   }
 
-  async #retryOnRateLimit<T>(fn: () => Promise<T>): Promise<T> {
+  async #retryOnRateLimit<T>(fn: (attempt?: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
     // Bounded by time, not by attempts: a long 429 storm must delay the result, never drop it.
     const giveUpAt = this.#now() + MAX_RATE_LIMIT_WAIT_MS;
     for (;;) {
+      signal?.throwIfAborted();
       try {
-        return await fn();
+        return await withAttemptSignal(signal, fn);
       } catch (err) {
         const wait = retryAfter(err);
         if (!wait || this.#now() + wait > giveUpAt) throw err;
-        await new Promise((r) => setTimeout(r, wait));
+        await sleep(wait, signal);
       }
     }
   }
 
   /** Edit the interaction reply while the token lives; after that, the job's channel message. */
-  async #show(payload: Payload, what: string): Promise<APIMessage> {
+  async #show(payload: Payload, what: string, signal?: AbortSignal): Promise<APIMessage> {
     if (this.#tokenAlive) {
       try {
         const msg = (await this.#rest.patch(Routes.webhookMessage(this.#target.applicationId, this.#target.interaction!.token, '@original'), {
           body: payload.body,
           files: payload.files,
+          signal,
         })) as APIMessage;
         this.#opts.onMessageIds?.({ replyMessageId: msg.id });
         return msg;
@@ -176,10 +214,10 @@ export class JobPresenter implements JobObserver {
         }
       }
     }
-    return this.#showInChannel(payload);
+    return this.#showInChannel(payload, signal);
   }
 
-  async #showInChannel(payload: Payload): Promise<APIMessage> {
+  async #showInChannel(payload: Payload, signal?: AbortSignal): Promise<APIMessage> {
     const { channelId, userId } = this.#target;
     // Outside the interaction the requester must be told whose job this is: mention them, and only them.
     const body: Body = {
@@ -189,7 +227,7 @@ export class JobPresenter implements JobObserver {
     };
     if (this.#channelMessageId) {
       try {
-        return (await this.#rest.patch(Routes.channelMessage(channelId, this.#channelMessageId), { body, files: payload.files })) as APIMessage;
+        return (await this.#rest.patch(Routes.channelMessage(channelId, this.#channelMessageId), { body, files: payload.files, signal })) as APIMessage;
       } catch (err) {
         if (!(err instanceof DiscordAPIError && err.code === UNKNOWN_MESSAGE)) throw err;
         this.#channelMessageId = undefined; // deleted too: post anew
@@ -202,11 +240,51 @@ export class JobPresenter implements JobObserver {
         ...(this.#target.replyTo ? { message_reference: { message_id: this.#target.replyTo, fail_if_not_exists: false } } : {}),
       },
       files: payload.files,
+      signal,
     })) as APIMessage;
     this.#channelMessageId = msg.id;
     this.#opts.onMessageIds?.({ channelMessageId: msg.id });
     return msg;
   }
+}
+
+/** Discord refusing a post for good: the reason the member reads, and Discord's code. */
+function refusalOf(err: unknown): { reason: string; code: number } | undefined {
+  if (err instanceof DiscordAPIError && typeof err.code === 'number' && REFUSALS[err.code]) return { reason: REFUSALS[err.code], code: err.code };
+  // An upload over the limit can also be refused by the edge before Discord's API sees it: a bare 413.
+  if ((err instanceof DiscordAPIError || err instanceof HTTPError) && err.status === 413) return { reason: REFUSALS[40005], code: 40005 };
+  return undefined;
+}
+
+/**
+ * Runs one REST attempt with a signal of its own that follows `signal`: the REST client leaves a
+ * listener on every signal it is given, so retries on the long-lived one would pile them up.
+ */
+async function withAttemptSignal<T>(signal: AbortSignal | undefined, fn: (attempt?: AbortSignal) => Promise<T>): Promise<T> {
+  if (!signal) return fn(undefined);
+  const attempt = new AbortController();
+  const follow = () => attempt.abort(signal.reason);
+  signal.addEventListener('abort', follow, { once: true });
+  try {
+    return await fn(attempt.signal);
+  } finally {
+    signal.removeEventListener('abort', follow);
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** Milliseconds to wait when `err` is a rate limit, else 0. */

@@ -2,9 +2,9 @@
  * What a running job tells the outside world. The Discord layer implements it (edits the reply,
  * posts the grid); the job service only ever talks to this interface, so it knows no Discord.
  */
+import type { JobKind } from '../store/index.ts';
 
-export type JobKind = 'imagine' | 'upscale' | 'vary' | 'reroll';
-export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+export type { JobKind, JobStatus } from '../store/index.ts';
 
 /** The parameters of a job as shown to its owner. */
 export interface JobSummary {
@@ -48,8 +48,16 @@ export interface JobObserver {
   /** Waiting at `position` (1 = next); null while the server's queue is paused. */
   queued(position: number | null, etaMs: number | undefined): void | Promise<void>;
   progress(p: JobProgress): void;
-  /** Posts the result; returns the id of the message that shows it (reactions start from it). */
-  done(result: JobResult): Promise<{ messageId: string } | void>;
+  /**
+   * Posts the result (the delivery stage calls it, never the inference slot); returns the id of the
+   * message that shows it. Throws DeliveryRefusedError when Discord refuses the post for good
+   * (no access, no permission, no channel, too large). Gives up when `signal` aborts (shutdown).
+   */
+  done(result: JobResult, signal?: AbortSignal): Promise<{ messageId: string } | void>;
+  /** After the post succeeded and was recorded: what goes with it (reactions). */
+  delivered?(shown: { messageId: string }, signal?: AbortSignal): Promise<void>;
+  /** The result could not be posted and nothing was charged: tell the member where that is still possible. */
+  undeliverable?(message: string): Promise<void>;
   failed(message: string): Promise<void>;
   cancelled(reason: string): Promise<void>;
 }

@@ -9,7 +9,7 @@ import { RequestError } from '../diffusion/request-error.ts';
 import type { GenerateRequest, ResolvedRequest, SamplerName } from '../diffusion/types.ts';
 import type { JobRecord } from '../store/index.ts';
 import { checkImagineOptions, type ImagineOptions } from './imagine-options.ts';
-import type { JobKind } from './job-observer.ts';
+import type { JobKind } from '../store/index.ts';
 import { UserError } from './user-error.ts';
 
 /** img2img strength of a variation: same composition, new details. */

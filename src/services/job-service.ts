@@ -1,30 +1,29 @@
 /**
- * The life of a job: validate, charge, record, queue fairly, run on the engine, store the images,
- * settle or refund, and tell the observer at each step. Restart recovery lives here too, so that a
- * job is never silently lost and never delivered twice.
+ * The life of a job: admit it (limits, then the job row and its credits in one transaction),
+ * queue it fairly, generate it in an inference slot, hand the result to the delivery stage, and
+ * tell the observer at each step. The slot is held only while the engine runs (and while a lost
+ * source image is made again); posting happens in the delivery stage, so a rate-limited channel
+ * stalls nobody else. Restart recovery is in job-recovery.ts.
  */
-import sharp from 'sharp';
-import { composeGrid } from '../diffusion/grid.ts';
+import type { Requester } from './job-admission.ts';
 import type { DiffusionPipeline } from '../diffusion/pipeline.ts';
-import { decodeImage, encodePng, formatParameters } from '../diffusion/png.ts';
-import type { GenerateResult, RgbImage } from '../diffusion/types.ts';
 import { JobRefusedError, type FairScheduler } from '../queue/index.ts';
-import type { JobRecord, Store } from '../store/index.ts';
-import type { ImageStore } from './image-store.ts';
-import type { JobObserver, JobSummary } from './job-observer.ts';
+import type { ImageFiles, JobRecord, Store } from '../store/index.ts';
+import type { DeliveryStage } from './delivery.ts';
+import { previewPng, renderJob } from './generation.ts';
+import { cancelOutcome, type CancelOutcome } from './job-cancellation.ts';
+import { recoverJobs, type RecoveryReport } from './job-recovery.ts';
+import type { JobObserver } from './job-observer.ts';
+import { saveResult, type StoredResult } from './job-results.ts';
+import { checkLimits, newJobOf } from './job-admission.ts';
 import { planJob, requestOf, type JobAsk } from './job-requests.ts';
 import type { QuotaService } from './quota-service.ts';
+import { sourceImage } from './source-images.ts';
 import { UserError } from './user-error.ts';
 
-export interface Requester {
-  guildId: string;
-  channelId: string;
-  userId: string;
-  userName?: string;
-  interaction?: { id: string; token: string; expiresAt: Date };
-  /** Largest upload Discord takes for the result here, in bytes; kept with the job for restarts. */
-  attachmentSizeLimit?: number;
-}
+export type { CancelOutcome } from './job-cancellation.ts';
+
+export type { Requester } from './job-admission.ts';
 
 export type ObserverFactory = (job: JobRecord) => JobObserver;
 
@@ -32,8 +31,9 @@ export interface JobServiceDeps {
   pipeline: DiffusionPipeline;
   store: Store;
   scheduler: FairScheduler;
-  images: ImageStore;
+  files: ImageFiles;
   quota: QuotaService;
+  delivery: DeliveryStage;
   limits: { maxQueuePerGuild: number; maxJobsPerUser: number };
   log?: (message: string, err?: unknown) => void;
 }
@@ -44,34 +44,16 @@ export interface Submitted {
   etaMs?: number;
 }
 
+type Phase = 'waiting' | 'generating' | 'regenerating-source' | 'posting';
+
 interface Active {
   job: JobRecord;
   observer: JobObserver;
+  phase: Phase;
   cancelReason?: string;
-}
-
-const MAX_REGENERATION_DEPTH = 4;
-
-export function summary(job: JobRecord): JobSummary {
-  return {
-    id: job.id,
-    kind: job.kind,
-    userId: job.userId,
-    guildId: job.guildId,
-    channelId: job.channelId,
-    prompt: job.prompt,
-    negativePrompt: job.negativePrompt ?? '',
-    seed: job.seed,
-    steps: job.steps,
-    guidance: job.guidance,
-    sampler: job.sampler,
-    width: job.width,
-    height: job.height,
-    count: job.count,
-    model: job.model,
-    parentJobId: job.parentJobId,
-    parentImageIndex: job.parentImageIndex,
-  };
+  /** Resolves when the engine's part has ended, whichever way (a cancel waits for it). */
+  generationEnded: Promise<void>;
+  endGeneration: () => void;
 }
 
 export class JobService {
@@ -79,6 +61,8 @@ export class JobService {
   readonly #active = new Map<number, Active>();
   readonly #log: (message: string, err?: unknown) => void;
   readonly #locks = new Map<string, Promise<void>>();
+  /** Work that outlives the scheduler's ticket (failure handling, deliveries): idle() waits for it. */
+  readonly #tails = new Set<Promise<unknown>>();
   /** Set by halt(): the process is going away; nothing more is written, so a restart recovers. */
   #halted = false;
 
@@ -98,7 +82,7 @@ export class JobService {
     return this.#d.pipeline;
   }
 
-  /** Validate, check limits, record, charge, queue. Throws UserError with nothing queued or charged. */
+  /** Validate, check limits, record and charge (one transaction), queue. Throws UserError with nothing queued or charged. */
   async submit(who: Requester, ask: JobAsk, makeObserver: ObserverFactory, moderatorHint = 'a server moderator'): Promise<Submitted> {
     const plan = planJob(this.#d.pipeline, ask);
     // One submission at a time per server: the limit check and the enqueue that makes it true
@@ -125,37 +109,14 @@ export class JobService {
     await this.#checkLimits(who);
     const r = plan.resolved;
     const cost = quota.costOf(plan.kind, r);
-    const job = await store.jobs.create({
-      kind: plan.kind,
-      parentJobId: plan.parentJobId ?? null,
-      parentImageIndex: plan.parentImageIndex ?? null,
-      guildId: who.guildId,
-      channelId: who.channelId,
-      userId: who.userId,
-      userName: who.userName,
-      prompt: r.prompt,
-      negativePrompt: r.negativePrompt || null,
-      steps: r.steps,
-      guidance: r.guidance,
-      sampler: r.sampler,
-      width: r.width,
-      height: r.height,
-      count: r.n,
-      seed: r.seed,
-      strength: r.strength ?? null,
-      model: r.model,
-      cost,
-      interactionId: who.interaction?.id ?? null,
-      interactionToken: who.interaction?.token ?? null,
-      tokenExpiresAt: who.interaction?.expiresAt ?? null,
-      attachmentSizeLimit: who.attachmentSizeLimit ?? null,
-    });
-    try {
-      await quota.reserve(job, cost, moderatorHint);
-    } catch (err) {
-      await store.jobs.discard(job.id); // refused: the member's history shows nothing happened
-      throw err;
-    }
+    const newJob = newJobOf(plan, who, cost);
+    const created = await store.jobs.createReserved(
+      newJob,
+      cost > 0 ? quota.reservation(who.guildId, who.userId, cost) : undefined,
+    );
+    // Refused: nothing was written, so the member's history shows nothing happened.
+    if (!created.ok) throw quota.refusal(cost, created.balance, moderatorHint, newJob);
+    const job = created.job;
     try {
       return this.#enqueue(job, makeObserver(job));
     } catch (err) {
@@ -168,32 +129,49 @@ export class JobService {
 
   async #checkLimits(who: Requester): Promise<void> {
     const { scheduler, store, limits } = this.#d;
-    const guild = await store.guilds.get(who.guildId);
-    const maxQueue = guild?.maxQueuePerGuild ?? limits.maxQueuePerGuild;
-    const maxUser = guild?.maxJobsPerUser ?? limits.maxJobsPerUser;
     const waiting = scheduler.snapshot().waiting.filter((w) => w.guildId === who.guildId).length;
-    if (waiting >= maxQueue) {
-      throw new UserError('queue.full', `This server's queue is full (${waiting} of ${maxQueue} jobs waiting). Try again when some have finished.`);
-    }
     const mine = [...this.#active.values()].filter((a) => a.job.userId === who.userId && a.job.guildId === who.guildId).length;
-    if (mine >= maxUser) {
-      throw new UserError('queue.user-limit', `You already have ${mine} job${mine === 1 ? '' : 's'} waiting or running here (at most ${maxUser}). Use /cancel or wait for one to finish.`);
-    }
+    await checkLimits(store, limits, who.guildId, { waiting, mine });
+  }
+
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#tails.add(work);
+    void work.then(
+      () => this.#tails.delete(work),
+      () => this.#tails.delete(work),
+    );
+    return work;
+  }
+
+  #newEntry(job: JobRecord, observer: JobObserver, phase: Phase): Active {
+    let endGeneration!: () => void;
+    const generationEnded = new Promise<void>((resolve) => (endGeneration = resolve));
+    return { job, observer, phase, generationEnded, endGeneration };
   }
 
   #enqueue(job: JobRecord, observer: JobObserver): Submitted {
-    const entry: Active = { job, observer };
+    const entry = this.#newEntry(job, observer, 'waiting');
     this.#active.set(job.id, entry);
     let ticket;
     try {
-      ticket = this.#d.scheduler.submit({ id: String(job.id), guildId: job.guildId, userId: job.userId, run: (signal) => this.#run(entry, signal) });
+      ticket = this.#d.scheduler.submit({ id: String(job.id), guildId: job.guildId, userId: job.userId, run: (signal) => this.#generate(entry, signal) });
     } catch (err) {
       this.#active.delete(job.id);
       throw err;
     }
-    ticket.done.then(
-      () => this.#active.delete(job.id),
-      (err) => void this.#afterFailure(entry, err).finally(() => this.#active.delete(job.id)),
+    void this.#track(
+      ticket.done.then(
+        (stored) => {
+          entry.endGeneration();
+          if (stored) return this.#deliver(entry, stored);
+          this.#active.delete(job.id);
+        },
+        (err) =>
+          this.#afterFailure(entry, err).finally(() => {
+            entry.endGeneration();
+            this.#active.delete(job.id);
+          }),
+      ),
     );
     const etaMs = this.#d.scheduler.eta(String(job.id))?.startsInMs;
     // null: the server's queue is paused by a moderator.
@@ -201,71 +179,59 @@ export class JobService {
     return { job, position: ticket.position, etaMs };
   }
 
-  async #run(entry: Active, signal: AbortSignal): Promise<void> {
-    const { store, pipeline, quota } = this.#d;
+  /**
+   * The slot's part: run the engine and save the images, then mark the job generated. Answers the
+   * saved result, or undefined when the job was not this process's to run.
+   */
+  async #generate(entry: Active, signal: AbortSignal): Promise<StoredResult | undefined> {
+    const { store, pipeline, files } = this.#d;
     if (this.#halted) throw new Error('halted');
     const started = await store.jobs.markRunning(entry.job.id);
-    if (!started.ok) return; // cancelled or finished meanwhile: never run a job twice
+    if (!started.ok) return undefined; // cancelled or finished meanwhile: never run a job twice
     const job = started.job;
+    entry.job = job;
+    entry.phase = 'generating';
     const request = requestOf(job);
     if (job.kind === 'upscale' || job.kind === 'vary') {
-      const source = await this.#sourceImage(job.parentJobId!, job.parentImageIndex!, 0);
-      request.init = { image: source, strength: job.strength ?? 0.5 };
+      const image = await sourceImage({ store, files, pipeline, log: this.#log }, job.parentJobId!, job.parentImageIndex!, {
+        signal,
+        onRegenerate: () => (entry.phase = 'regenerating-source'),
+      });
+      entry.phase = 'generating';
+      request.init = { image, strength: job.strength ?? 0.5 };
     }
-    const result = await pipeline.generate(request, {
+    const rendered = await renderJob(pipeline, request, {
       signal,
-      onStep: (p) =>
-        entry.observer.progress({ step: p.step, total: p.total, preview: () => previewPng(p.previews) }),
+      onStep: (p) => entry.observer.progress({ step: p.step, total: p.total, preview: () => previewPng(p.previews) }),
     });
+    // A cancel that came in the last instant still wins: nothing is charged for it.
+    signal.throwIfAborted();
     if (this.#halted) throw new Error('halted');
-    const png = await this.#saveImages(job, result);
-    const done = await store.jobs.markDone(job.id);
-    if (!done.ok) return; // a moderator cancelled it in the last instant; the cancel path reports it
-    await quota.settle(job.id);
-    try {
-      const shown = await entry.observer.done({ job: summary(done.job), png, seeds: result.images.map((i) => i.seed), durationMs: done.job.durationMs ?? result.timings.totalMs, warnings: result.warnings });
-      if (shown) await this.recordMessages(job.id, { resultMessageId: shown.messageId });
-    } catch (err) {
-      this.#log(`job ${job.id} finished but its result could not be posted`, err);
-    }
+    const stored = await saveResult(store, files, job.id, rendered);
+    if (this.#halted) throw new Error('halted');
+    const generated = await store.jobs.markGenerated(job.id);
+    if (!generated.ok) return undefined;
+    entry.job = generated.job;
+    entry.phase = 'posting';
+    return stored;
   }
 
-  async #saveImages(job: JobRecord, result: GenerateResult): Promise<Buffer> {
-    const { store, images } = this.#d;
-    const pngs: Buffer[] = [];
-    for (const [k, img] of result.images.entries()) {
-      const png = await encodePng(img, { parameters: formatParameters(result.request, img.seed, img.width, img.height) });
-      const path = await images.saveImage(job.id, k, png);
-      await store.images.add(job.id, { index: k, seed: img.seed, path, width: img.width, height: img.height });
-      pngs.push(png);
-    }
-    if (pngs.length === 1) return pngs[0];
-    const grid = await encodePng(composeGrid(result.images), { parameters: formatParameters(result.request, result.request.seed) });
-    await images.saveGrid(job.id, grid);
-    return grid;
-  }
-
-  /** The image a U/V button starts from: the stored file, or regenerated from its seed when the file is gone. */
-  async #sourceImage(jobId: number, index: number, depth: number): Promise<RgbImage> {
-    const { store, images, pipeline } = this.#d;
-    const record = await store.images.get(jobId, index);
-    const png = record ? await images.load(record.path) : undefined;
-    if (png) return decodeImage(png);
-    const parent = await store.jobs.get(jobId);
-    if (!parent || depth >= MAX_REGENERATION_DEPTH) throw new Error(`image ${index + 1} of job ${jobId} is gone and cannot be regenerated`);
-    const request = { ...requestOf(parent), seed: (parent.seed + index) >>> 0, n: 1 };
-    if (parent.kind === 'upscale' || parent.kind === 'vary') {
-      request.init = { image: await this.#sourceImage(parent.parentJobId!, parent.parentImageIndex!, depth + 1), strength: parent.strength ?? 0.5 };
-    }
-    this.#log(`image ${index + 1} of job ${jobId} missing from the image store; regenerating it from seed ${request.seed}`);
-    return (await pipeline.generate(request)).images[0];
+  #deliver(entry: Active, stored?: StoredResult): Promise<void> {
+    entry.phase = 'posting';
+    return this.#d.delivery.deliver(entry.job, entry.observer, stored).then(
+      () => void this.#active.delete(entry.job.id),
+      (err) => {
+        this.#active.delete(entry.job.id);
+        this.#log(`job ${entry.job.id}: delivery failed`, err);
+      },
+    );
   }
 
   async #afterFailure(entry: Active, err: unknown): Promise<void> {
     const { store, quota } = this.#d;
     const id = entry.job.id;
     if (this.#halted) return; // as if the process had died here: the restart picks the job up
-    const cancelled = (err as Error)?.name === 'AbortError' || entry.cancelReason !== undefined;
+    const cancelled = (err as Error)?.name === 'AbortError' || (err as Error)?.name === 'JobCancelledError' || entry.cancelReason !== undefined;
     try {
       if (cancelled) {
         const reason = entry.cancelReason ?? 'cancelled';
@@ -285,70 +251,85 @@ export class JobService {
   }
 
   /**
-   * Cancel a job that is waiting or running. Members cancel their own; moderators any in their
-   * server. Returns the job cancelled, or throws UserError saying why not.
+   * Cancel a job. Members cancel their own; moderators any in their server. Answers what really
+   * happened (see CancelOutcome), or throws UserError when the job is not theirs to cancel.
    */
-  async cancel(jobId: number, by: { userId: string; guildId: string; moderator?: boolean }): Promise<JobRecord> {
+  async cancel(jobId: number, by: { userId: string; guildId: string; moderator?: boolean }): Promise<CancelOutcome> {
     const entry = this.#active.get(jobId);
-    if (!entry || entry.job.guildId !== by.guildId) {
+    const job = entry?.job ?? (await this.#d.store.jobs.get(jobId));
+    if (!job || job.guildId !== by.guildId || (!entry && (job.status === 'queued' || job.status === 'running'))) {
       throw new UserError('cancel.unknown', `job ${jobId} is not waiting or running in this server`);
     }
-    if (entry.job.userId !== by.userId && !by.moderator) {
+    if (job.userId !== by.userId && !by.moderator) {
       throw new UserError('cancel.not-yours', `job ${jobId} belongs to someone else; only they or a moderator can cancel it`);
     }
-    entry.cancelReason = entry.job.userId === by.userId ? 'cancelled by you' : 'cancelled by a moderator';
-    this.#d.scheduler.cancel(String(jobId));
-    return entry.job;
+    let asked = false;
+    if (entry && entry.phase !== 'posting') {
+      entry.cancelReason ??= job.userId === by.userId ? 'cancelled by you' : 'cancelled by a moderator';
+      asked = true;
+      this.#d.scheduler.cancel(String(jobId));
+      await entry.generationEnded;
+    }
+    return cancelOutcome(this.#d.store, jobId, asked);
   }
 
-  /** The member's newest job that is waiting or running in this server. */
+  /** The member's newest job that is waiting, running or being posted in this server. */
   latestActive(userId: string, guildId: string): JobRecord | undefined {
     const mine = [...this.#active.values()].filter((a) => a.job.userId === userId && a.job.guildId === guildId);
     return mine.at(-1)?.job;
   }
 
-  /** Waiting and running jobs of a server, in the order they will run, with ETAs. */
-  queueOf(guildId: string): { running: JobRecord[]; waiting: Array<{ job: JobRecord; position: number | null; etaMs?: number }>; paused: boolean } {
+  /**
+   * Waiting and running jobs of a server, in the order they will run, with ETAs; `regenerating`
+   * names the running jobs whose slot is making a lost source image again, `posting` the jobs
+   * whose result is being posted (no slot held).
+   */
+  queueOf(guildId: string): {
+    running: JobRecord[];
+    waiting: Array<{ job: JobRecord; position: number | null; etaMs?: number }>;
+    paused: boolean;
+    regenerating: number[];
+    posting: JobRecord[];
+  } {
     const { scheduler } = this.#d;
     const snap = scheduler.snapshot();
     const rec = (id: string) => this.#active.get(Number(id))?.job;
+    const running = snap.running
+      .filter((r) => r.guildId === guildId)
+      .map((r) => rec(r.id))
+      .filter((j): j is JobRecord => !!j);
+    const here = [...this.#active.values()].filter((a) => a.job.guildId === guildId);
     return {
-      running: snap.running.filter((r) => r.guildId === guildId).map((r) => rec(r.id)).filter((j): j is JobRecord => !!j),
+      running,
       waiting: snap.waiting
         .filter((w) => w.guildId === guildId)
         .map((w) => ({ job: rec(w.id)!, position: w.position, etaMs: scheduler.eta(w.id)?.startsInMs }))
         .filter((w) => w.job),
       paused: scheduler.isPaused(guildId),
+      regenerating: here.filter((a) => a.phase === 'regenerating-source').map((a) => a.job.id),
+      posting: here.filter((a) => a.phase === 'posting').map((a) => a.job),
     };
   }
 
   /**
-   * After a restart: every job that was waiting or running goes back in the queue (running ones
-   * first, as they were first), and its owner is told; one that cannot be resumed fails with a
-   * message and a refund. A job already done is never touched.
+   * After a restart: generated results are posted (not made again), waiting and running jobs go
+   * back in the queue, delivered jobs whose charge was not settled are settled. See job-recovery.ts.
    */
-  async recover(makeObserver: ObserverFactory): Promise<{ resumed: number; failed: number }> {
-    const { store, quota } = this.#d;
-    const unfinished = await store.jobs.listByStatus(['running', 'queued']);
-    unfinished.sort((a, b) => (a.status === b.status ? a.id - b.id : a.status === 'running' ? -1 : 1));
-    let resumed = 0;
-    let failed = 0;
-    for (const stale of unfinished) {
-      const job = stale.status === 'running' ? ((await store.jobs.requeue(stale.id)).job ?? stale) : stale;
-      const observer = makeObserver(job);
-      try {
-        this.#d.pipeline.resolve(requestOf(job)); // the model may have changed since
-        this.#enqueue(job, observer);
-        resumed++;
-      } catch (err) {
-        failed++;
-        const why = err instanceof Error ? err.message : String(err);
-        await store.jobs.markFailed(job.id, `lost in a restart: ${why}`);
-        await quota.refund(job.id, 'lost in a restart');
-        await observer.failed(`the bot restarted and could not resume this job (${why}); your credits were returned`).catch((e) => this.#log(`job ${job.id}: could not tell its owner`, e));
-      }
-    }
-    return { resumed, failed };
+  async recover(makeObserver: ObserverFactory): Promise<RecoveryReport> {
+    const { store, quota, pipeline } = this.#d;
+    return recoverJobs(
+      { store, quota, pipeline, log: this.#log },
+      {
+        observe: makeObserver,
+        enqueue: (job, observer) => void this.#enqueue(job, observer),
+        deliver: (job, observer) => {
+          const entry = this.#newEntry(job, observer, 'posting');
+          entry.endGeneration();
+          this.#active.set(job.id, entry);
+          void this.#track(this.#deliver(entry));
+        },
+      },
+    );
   }
 
   /** Remember where the job's messages are, so a restart can keep editing them. */
@@ -379,29 +360,25 @@ export class JobService {
   }
 
   /**
-   * Stop as a crash would: running generations are aborted and nothing more is written, so the
-   * database keeps these jobs as queued/running for the next start to recover. Used on shutdown
-   * (a job is resumed rather than half-finished) and by the restart tests.
+   * Stop as a crash would for generation: running generations are aborted and nothing more is
+   * written, so the database keeps those jobs queued/running for the next start. Results being
+   * posted get up to `deliveryWaitMs` to arrive; the rest stay 'generated' and are posted by the
+   * next start. Used on shutdown and by the restart tests.
    */
-  async halt(): Promise<void> {
+  async halt(deliveryWaitMs = 0): Promise<void> {
     this.#halted = true;
     await this.#d.scheduler.close({ cancel: true }).catch(() => undefined);
+    await this.#d.delivery.stop(deliveryWaitMs);
   }
 
-  /** Resolves when nothing waits or runs (tests, shutdown). */
-  idle(): Promise<void> {
-    return this.#d.scheduler.idle();
+  /** Resolves when nothing waits, runs or is being posted (tests, shutdown). */
+  async idle(): Promise<void> {
+    for (;;) {
+      await this.#d.scheduler.idle();
+      await Promise.all([...this.#tails]);
+      await this.#d.delivery.idle();
+      const { scheduler, delivery } = this.#d;
+      if (this.#tails.size === 0 && delivery.pending === 0 && scheduler.size === 0 && scheduler.running === 0) return;
+    }
   }
-}
-
-/** Latent previews as one PNG, enlarged with nearest-neighbour so Discord shows them at a useful size. */
-async function previewPng(previews: RgbImage[]): Promise<Buffer> {
-  const grid = composeGrid(previews);
-  const scale = Math.max(1, Math.round(256 / Math.max(grid.width, grid.height)));
-  return sharp(Buffer.from(grid.data.buffer, grid.data.byteOffset, grid.data.byteLength), {
-    raw: { width: grid.width, height: grid.height, channels: 3 },
-  })
-    .resize(grid.width * scale, grid.height * scale, { kernel: 'nearest' })
-    .png()
-    .toBuffer();
 }

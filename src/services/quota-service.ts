@@ -4,8 +4,8 @@
  */
 import type { ResolvedRequest } from '../diffusion/types.ts';
 import type { Store } from '../store/index.ts';
-import type { Balance, LedgerEntry } from '../store/index.ts';
-import type { JobKind } from './job-observer.ts';
+import type { Balance, JobReservation, LedgerEntry } from '../store/index.ts';
+import type { JobKind } from '../store/index.ts';
 import { QuotaAdmin } from './quota-admin.ts';
 import { UserError } from './user-error.ts';
 
@@ -89,17 +89,21 @@ export function describeReset(now: Date, resetHourUtc: number): string {
   return `in ${inText} (${String(resetHourUtc).padStart(2, '0')}:00 UTC)`;
 }
 
-/** The job being charged; with its size and steps (a job row has them), a compute-mode refusal explains its price. */
-export interface ReservedJob {
-  id: number;
-  guildId: string;
-  userId: string;
+/** What a job asks for; with its size and steps (a job row has them), a compute-mode refusal explains its price. */
+export interface PricedJob {
   kind?: JobKind;
   count?: number;
   steps?: number;
   width?: number;
   height?: number;
   strength?: number | null;
+}
+
+/** The job being charged. */
+export interface ReservedJob extends PricedJob {
+  id: number;
+  guildId: string;
+  userId: string;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -200,17 +204,27 @@ export class QuotaService {
     if (amount === 0) return;
     const r = await this.#store.ledger.reserve({ ...this.#period(job.guildId, job.userId), jobId: job.id, amount });
     if (r.ok) return;
-    const left = r.balance.available;
-    throw new UserError(
+    throw this.refusal(amount, r.balance, moderatorHint, job);
+  }
+
+  /** What a new job of this member reserves (the store creates the job and the reservation together). */
+  reservation(guildId: string, userId: string, amount: number): JobReservation {
+    const { periodStart, defaultAllowance } = this.#period(guildId, userId);
+    return { periodStart, defaultAllowance, amount };
+  }
+
+  /** The refusal when `amount` is more than the member has: how much is left, when it renews, whom to ask. */
+  refusal(amount: number, balance: Balance, moderatorHint: string, job: PricedJob = {}): UserError {
+    return new UserError(
       'quota.spent',
-      `${this.#priceSentence(job, amount)} and you have ${left} left today. ` +
-        `Your ${r.balance.allowance} daily credits renew ${describeReset(this.#now(), this.#settings.resetHourUtc)}. ` +
+      `${this.#priceSentence(amount, job)} and you have ${balance.available} left today. ` +
+        `Your ${balance.allowance} daily credits renew ${describeReset(this.#now(), this.#settings.resetHourUtc)}. ` +
         `For more, ask ${moderatorHint}.`,
     );
   }
 
   /** "This needs 4 credits", or in compute mode what the job is and why it costs that much. */
-  #priceSentence(job: ReservedJob, amount: number): string {
+  #priceSentence(amount: number, job: PricedJob): string {
     const reference = this.#settings.referenceJob;
     const credits = plural(amount, 'credit');
     if (this.creditMode !== 'compute' || !reference || job.count === undefined || job.steps === undefined || job.width === undefined || job.height === undefined) {

@@ -5,11 +5,12 @@ export { migrateDatabase, type MigrationReport } from './migrate.ts';
 export { DEFAULT_DATABASE_URL, parseDatabaseUrl, type Provider } from './database-url.ts';
 export type { GuildRepository, GuildSettings, GuildSettingsPatch } from './guilds.ts';
 export type { UserRepository, UserRecord } from './users.ts';
-export type { JobRepository, JobTransition } from './jobs.ts';
+export type { CreateReservedResult, JobRepository, JobReservation, JobTransition } from './jobs.ts';
 export {
   JOB_KINDS,
   JOB_STATUSES,
   UNFINISHED_STATUSES,
+  CANCELLABLE_STATUSES,
   type JobKind,
   type JobMessagesPatch,
   type JobRecord,
@@ -17,6 +18,7 @@ export {
   type NewJob,
 } from './job-record.ts';
 export type { ImageRecord, ImageRepository, NewImage } from './images.ts';
+export { ImageFiles } from './image-files.ts';
 export type { UserQuotaRepository } from './user-quotas.ts';
 export type {
   Balance,

@@ -5,11 +5,16 @@ import { requireOneOf } from './validate.ts';
 export const JOB_KINDS = ['imagine', 'upscale', 'vary', 'reroll'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
-export const JOB_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled'] as const;
+// 'generated': the images are made and saved (files and Image rows) but not yet posted; a restart
+// posts them rather than running the engine again. 'done' means delivered.
+export const JOB_STATUSES = ['queued', 'running', 'generated', 'done', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 // Statuses a restart must pick up again.
-export const UNFINISHED_STATUSES: readonly JobStatus[] = ['queued', 'running'];
+export const UNFINISHED_STATUSES: readonly JobStatus[] = ['queued', 'running', 'generated'];
+
+// Statuses a member or moderator can still cancel: the engine has not finished.
+export const CANCELLABLE_STATUSES: readonly JobStatus[] = ['queued', 'running'];
 
 export interface JobRecord {
   id: number;

@@ -37,7 +37,7 @@ import type { QuotaLedger } from '../generated/prisma/sqlite/client.ts';
 import type { Executor, StoreContext } from './context.ts';
 import { ensureGuild, ensureUser } from './ensure-rows.ts';
 import * as statements from './ledger-sql.ts';
-import type { Balance, Ledger, LedgerEntry, LedgerReason, MemberPeriod } from './ledger-types.ts';
+import type { Balance, Ledger, LedgerEntry, LedgerReason, MemberPeriod, ReserveResult } from './ledger-types.ts';
 import type { Sql } from './sql-values.ts';
 import { requireCount, requirePositive } from './validate.ts';
 
@@ -74,6 +74,51 @@ function toEntry(row: QuotaLedger): LedgerEntry {
   return { ...row, reason: row.reason as LedgerReason };
 }
 
+// The rows a conditional insert wrote: none when its condition refused.
+async function write(executor: Executor, statement: Sql): Promise<{ delta: number; bonusDelta: number }[]> {
+  const rows = await executor.$queryRaw<statements.WrittenRow[]>(statement);
+  return rows.map((row) => ({ delta: num(row.delta), bonusDelta: num(row.bonusDelta) }));
+}
+
+async function readBalance(executor: Executor, query: MemberPeriod): Promise<Balance> {
+  const rows = await executor.$queryRaw<TotalsRow[]>(statements.memberTotals(query));
+  return balanceFrom(rows[0], query.defaultAllowance);
+}
+
+export type ReservationRequest = MemberPeriod & { jobId: number; amount: number };
+
+// The reservation itself, on a connection that already decides alone for this member (SQLite's
+// single connection, or a PostgreSQL transaction holding lockMember): the ledger's reserve() and
+// the job repository's createReserved() (job row and reservation in one transaction) both use it.
+export async function reserveWithin(executor: Executor, provider: StoreContext['provider'], request: ReservationRequest, now: Date): Promise<ReserveResult> {
+  const [row] = await write(executor, statements.reserve(provider, { ...request, now }));
+  if (row !== undefined) {
+    // The job's cost mirrors its reservation for history and moderators.
+    await executor.job.update({ where: { id: request.jobId }, data: { cost: request.amount } });
+    return {
+      ok: true as const,
+      fromDaily: row.bonusDelta - row.delta,
+      fromBonus: 0 - row.bonusDelta,
+      balance: await readBalance(executor, request),
+    };
+  }
+  const existing = await executor.quotaLedger.findUnique({
+    where: { jobId_reason: { jobId: request.jobId, reason: 'reserve' } },
+  });
+  return {
+    ok: false as const,
+    reason: existing === null ? ('insufficient' as const) : ('already-reserved' as const),
+    balance: await readBalance(executor, request),
+  };
+}
+
+export function validatePeriod(query: MemberPeriod): void {
+  requireCount('default allowance', query.defaultAllowance);
+  if (!(query.periodStart instanceof Date) || Number.isNaN(query.periodStart.getTime())) {
+    throw new Error(`expected periodStart to be a valid Date, got ${String(query.periodStart)}`);
+  }
+}
+
 export function createLedger(ctx: StoreContext): Ledger {
   const { db, provider } = ctx;
 
@@ -90,17 +135,6 @@ export function createLedger(ctx: StoreContext): Ledger {
     );
   }
 
-  // The rows a conditional insert wrote: none when its condition refused.
-  async function write(executor: Executor, statement: Sql): Promise<{ delta: number; bonusDelta: number }[]> {
-    const rows = await executor.$queryRaw<statements.WrittenRow[]>(statement);
-    return rows.map((row) => ({ delta: num(row.delta), bonusDelta: num(row.bonusDelta) }));
-  }
-
-  async function readBalance(executor: Executor, query: MemberPeriod): Promise<Balance> {
-    const rows = await executor.$queryRaw<TotalsRow[]>(statements.memberTotals(query));
-    return balanceFrom(rows[0], query.defaultAllowance);
-  }
-
   async function reservation(jobId: number): Promise<QuotaLedger | null> {
     return db.quotaLedger.findUnique({ where: { jobId_reason: { jobId, reason: 'reserve' } } });
   }
@@ -111,13 +145,6 @@ export function createLedger(ctx: StoreContext): Ledger {
       select: { reason: true },
     });
     return row?.reason;
-  }
-
-  function validatePeriod(query: MemberPeriod): void {
-    requireCount('default allowance', query.defaultAllowance);
-    if (!(query.periodStart instanceof Date) || Number.isNaN(query.periodStart.getTime())) {
-      throw new Error(`expected periodStart to be a valid Date, got ${String(query.periodStart)}`);
-    }
   }
 
   return {
@@ -131,27 +158,7 @@ export function createLedger(ctx: StoreContext): Ledger {
           `expected job ${request.jobId} to belong to user ${request.userId} in guild ${request.guildId}, it belongs to user ${job.userId} in guild ${job.guildId}`,
         );
       }
-      return forMember(request.guildId, request.userId, async (executor) => {
-        const [row] = await write(executor, statements.reserve(provider, { ...request, now: ctx.now() }));
-        if (row !== undefined) {
-          // The job's cost mirrors its reservation for history and moderators.
-          await executor.job.update({ where: { id: request.jobId }, data: { cost: request.amount } });
-          return {
-            ok: true as const,
-            fromDaily: row.bonusDelta - row.delta,
-            fromBonus: 0 - row.bonusDelta,
-            balance: await readBalance(executor, request),
-          };
-        }
-        const existing = await executor.quotaLedger.findUnique({
-          where: { jobId_reason: { jobId: request.jobId, reason: 'reserve' } },
-        });
-        return {
-          ok: false as const,
-          reason: existing === null ? ('insufficient' as const) : ('already-reserved' as const),
-          balance: await readBalance(executor, request),
-        };
-      });
+      return forMember(request.guildId, request.userId, (executor) => reserveWithin(executor, provider, request, ctx.now()));
     },
 
     async settle(jobId) {

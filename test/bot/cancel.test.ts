@@ -22,7 +22,7 @@ describe('/cancel', () => {
     const cancel = h.discord.slashCommand({ name: 'cancel' });
     const ack = await h.discord.waitFor(() => (cancel.original?.content ? cancel.original : undefined));
     expect(ack.flags & 64).toBe(64);
-    expect(ack.content).toMatch(/^Cancelling job \d+ \(\*\*a blue heart\*\*\)/);
+    expect(ack.content).toMatch(/^Cancelled job \d+ \(\*\*a blue heart\*\*\); 4 credits returned\.$/);
     const reply = await cmd.waitForOriginal((m) => m.content.startsWith('Cancelled'));
     expect(reply.content).toBe('Cancelled: cancelled by you');
     expect(reply.components).toEqual([]);

@@ -273,7 +273,7 @@ describe("the server's queue", () => {
       const cmd = h.discord.slashCommand({ name: 'imagine', user: member, options: { prompt: 'a forgotten star', steps: 1, count: 3 } });
       const job = (await h.discord.waitFor(() => h.bot.jobs.queueOf(guildId).waiting.find((w) => w.job.userId === member.id))).job;
       const cancelled = await run({ name: 'mod', subcommand: 'cancel', user: admin, options: { job: job.id } });
-      expect(cancelled.content).toBe(`Cancelling job ${job.id} of <@${member.id}> (**a forgotten star**); their credits come back.`);
+      expect(cancelled.content).toBe(`Cancelled job ${job.id} of <@${member.id}> (**a forgotten star**); 3 credits returned.`);
       expect(cancelled.pings.users).toEqual([]);
       await cmd.waitForOriginal((m) => m.content === 'Cancelled: cancelled by a moderator');
       expect((await h.bot.store.ledger.entriesForJob(job.id)).map((r) => r.reason)).toEqual(['reserve', 'refund']);

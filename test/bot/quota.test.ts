@@ -206,9 +206,9 @@ describe('refunds', () => {
       expect(await balance(owner)).toMatchObject({ available: 0 });
       const [a, b] = h.bot.jobs.queueOf(guildId).waiting.filter((w) => w.job.userId === owner.id).map((w) => w.job);
       const own = await run({ name: 'cancel', user: owner, options: { job: a.id } });
-      expect(own.content).toMatch(/credits come back/);
+      expect(own.content).toMatch(/; 2 credits returned\.$/);
       const byMod = await run({ name: 'mod', subcommand: 'cancel', user: moderator, options: { job: b.id } });
-      expect(byMod.content).toContain(`Cancelling job ${b.id} of <@${owner.id}>`);
+      expect(byMod.content).toContain(`Cancelled job ${b.id} of <@${owner.id}>`);
       await first.waitForOriginal((m) => m.content.startsWith('Cancelled: cancelled by you'));
       await second.waitForOriginal((m) => m.content.startsWith('Cancelled: cancelled by a moderator'));
       expect((await h.bot.store.ledger.entriesForJob(a.id)).map((r) => [r.reason, r.delta, r.note])).toEqual([

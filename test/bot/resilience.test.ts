@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness, jobOf } from '../support/bot-harness.ts';
 import type { MessageRecord } from '../support/fake-discord/index.ts';
@@ -81,7 +82,7 @@ describe('the bot under Discord failures', () => {
     const job = (await jobOf(h, grid.id))!;
     const bot = await h.restart();
     // The image store lost the file: U3 must still start from image 3, regenerated from its seed.
-    rmSync((await bot.store.images.get(job.id, 2))!.path);
+    rmSync(path.join(h.config.imageDir, (await bot.store.images.get(job.id, 2))!.path));
     const up = h.discord.clickButton(grid, `u:${job.id}:2`);
     const result = await up.waitForOriginal(hasImage);
     expect(await jobOf(h, result.id)).toMatchObject({ kind: 'upscale', parentJobId: job.id, parentImageIndex: 2, seed: 79 });

@@ -83,6 +83,27 @@ describe('jobs', () => {
     expect(await store.jobs.markRunning(424_242)).toEqual({ ok: false, job: null });
   });
 
+  it('records a generated job as such until its result is delivered, and only a delivery makes it done', async () => {
+    const job = await store.jobs.create(newJob());
+    await store.jobs.markRunning(job.id);
+    clock.advance(3_000);
+    expect(await store.jobs.markGenerated(job.id)).toMatchObject({ ok: true, job: { status: 'generated', durationMs: 3_000 } });
+    expect((await store.jobs.listByStatus(['generated'])).map((j) => j.id)).toEqual([job.id]);
+    // Past the engine, nobody can cancel it; it can still fail to be posted.
+    expect(await store.jobs.markCancelled(job.id, 'too late')).toMatchObject({ ok: false, job: { status: 'generated' } });
+    expect(await store.jobs.countUnfinished({ guildId: GUILD })).toBe(1);
+    clock.advance(60_000);
+    expect(await store.jobs.markDelivered(job.id, '700000000000000009')).toMatchObject({
+      ok: true,
+      job: { status: 'done', resultMessageId: '700000000000000009', durationMs: 3_000 },
+    });
+    expect(await store.jobs.markDelivered(job.id)).toMatchObject({ ok: false, job: { status: 'done' } });
+    const refused = await store.jobs.create(newJob());
+    await store.jobs.markRunning(refused.id);
+    await store.jobs.markGenerated(refused.id);
+    expect(await store.jobs.markFailed(refused.id, 'Missing Permissions')).toMatchObject({ ok: true, job: { status: 'failed' } });
+  });
+
   it('keeps the reason of a failure or a cancellation, with the time it took', async () => {
     const failed = await store.jobs.create(newJob());
     await store.jobs.markRunning(failed.id);
@@ -219,7 +240,7 @@ describe('images', () => {
   it('keeps the images of a job by grid position and lists them in order', async () => {
     const job = await store.jobs.create(newJob());
     for (const index of [2, 0, 3, 1]) {
-      await store.images.add(job.id, { index, seed: 4_000_000_000 + index, path: `images/${job.id}/${index}.png`, width: 512, height: 512 });
+      await store.images.save(job.id, { index, seed: 4_000_000_000 + index, path: `images/${job.id}/${index}.png`, width: 512, height: 512 });
     }
     const images = await store.images.listByJob(job.id);
     expect(images.map((image) => image.index)).toEqual([0, 1, 2, 3]);
@@ -228,11 +249,16 @@ describe('images', () => {
     expect(await store.images.get(job.id, 7)).toBeNull();
   });
 
-  it('refuses a second image at the same position, naming the job and the position', async () => {
+  it('saves an image again at the same position by replacing it, as a job resumed after a crash does', async () => {
     const job = await store.jobs.create(newJob());
-    const image = { index: 0, seed: 1, path: 'a.png', width: 64, height: 64 };
-    await store.images.add(job.id, image);
-    await expect(store.images.add(job.id, image)).rejects.toThrow(`expected to add image 0 to job ${job.id}`);
-    await expect(store.images.add(9_999, image)).rejects.toThrow('expected to add image 0 to job 9999');
+    await store.images.save(job.id, { index: 0, seed: 1, path: 'a.png', width: 64, height: 64 });
+    clock.advance(1_000);
+    await store.images.save(job.id, { index: 0, seed: 1, path: `${job.id}/0.png`, width: 64, height: 64 });
+    expect(await store.images.listByJob(job.id)).toEqual([
+      expect.objectContaining({ index: 0, path: `${job.id}/0.png`, createdAt: new Date('2025-03-01T12:00:01Z') }),
+    ]);
+    await expect(store.images.save(9_999, { index: 0, seed: 1, path: 'a.png', width: 64, height: 64 })).rejects.toThrow(
+      'expected to save image 0 of job 9999',
+    );
   });
 });

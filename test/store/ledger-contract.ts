@@ -217,6 +217,45 @@ export function ledgerContract(freshDatabaseUrl: () => Promise<string>): void {
     expect(await store.quotaReports.usageSince(GUILD, DAY2)).toEqual([]);
   });
 
+  it('creates a job together with its reservation, or, when the credits fall short, neither', async () => {
+    const period = { periodStart: DAY1, defaultAllowance: 3 };
+    const made = await store.jobs.createReserved(newJob({ cost: 0 }), { ...period, amount: 2 });
+    expect(made).toMatchObject({ ok: true, job: { status: 'queued', cost: 2 }, balance: { available: 1 } });
+    if (!made.ok) return;
+    expect((await store.ledger.entriesForJob(made.job.id)).map((row) => [row.reason, row.delta])).toEqual([['reserve', -2]]);
+    const jobsBefore = await store.jobs.listRecentByUser(ALICE, { limit: 50 });
+    const refused = await store.jobs.createReserved(newJob(), { ...period, amount: 2 });
+    expect(refused).toEqual({ ok: false, balance: expect.objectContaining({ available: 1 }) });
+    expect(await store.jobs.listRecentByUser(ALICE, { limit: 50 })).toEqual(jobsBefore);
+    expect(await ledgerSum()).toEqual({ delta: -2, bonusDelta: 0, rows: 1 });
+    // A free job reserves nothing.
+    expect(await store.jobs.createReserved(newJob({ cost: 0 }))).toMatchObject({ ok: true, job: { cost: 0 } });
+  });
+
+  it('gives the last credit to exactly one of many jobs created at once, and leaves no job unpaid', async () => {
+    await reserveNewJob(2); // 1 credit left of 3
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => store.jobs.createReserved(newJob(), { periodStart: DAY1, defaultAllowance: 3, amount: 1 })),
+    );
+    expect(results.filter((result) => result.ok)).toHaveLength(1);
+    const jobs = await store.jobs.listRecentByUser(ALICE, { limit: 50 });
+    expect(jobs).toHaveLength(2);
+    for (const job of jobs) expect((await store.ledger.entriesForJob(job.id)).map((row) => row.reason)).toEqual(['reserve']);
+  });
+
+  it('lists delivered jobs whose settle is missing, so a restart settles them (never refunds them)', async () => {
+    const unsettled = (await reserveNewJob(1)).job;
+    const settled = (await reserveNewJob(1)).job;
+    const free = await store.jobs.create(newJob({ cost: 0 }));
+    for (const job of [unsettled, settled, free]) {
+      await store.jobs.markRunning(job.id);
+      await store.jobs.markGenerated(job.id);
+      await store.jobs.markDelivered(job.id);
+    }
+    await store.ledger.settle(settled.id);
+    expect((await store.jobs.listDeliveredUnsettled()).map((job) => job.id)).toEqual([unsettled.id]);
+  });
+
   it('keeps members and guilds apart', async () => {
     await reserveNewJob(3);
     expect(await store.ledger.balance({ ...member(), userId: BOB })).toMatchObject({ dailyUsed: 0, available: 3 });

@@ -14,10 +14,10 @@ import {
   PermissionFlagsBits,
   Routes,
   type ButtonInteraction,
-  type TextChannel,
   type ChatInputCommandInteraction,
   type MessageReaction,
   type PartialMessageReaction,
+  type TextChannel,
 } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestClock } from '../test-clock.ts';
@@ -320,6 +320,38 @@ describe('FakeDiscord', () => {
     expect(statuses(commands[1].token)).toEqual([200]);
     expect(statuses(commands[0].token).slice(0, 2)).toEqual([429, 429]);
     expect(statuses(commands[0].token).at(-1)).toBe(200);
+  });
+
+  it('refuses matching requests with the Discord error asked for, changing nothing, then lets them through', async () => {
+    const { fake, bot } = await start();
+    const channel = bot.channels.cache.get(fake.channel.id) as TextChannel;
+    const refusal = fake.failRequests({ method: 'POST', path: `/channels/${fake.channel.id}/messages`, where: (r) => r.files.length > 0 }, 'missingPermissions');
+
+    await expect(channel.send('text only')).resolves.toBeDefined();
+    const error = await apiErrorOf(channel.send({ files: [{ attachment: PNG, name: 'grid.png' }] }));
+    expect([error.status, error.code, error.message]).toEqual([403, 50013, 'Missing Permissions']);
+    expect(refusal.hits).toBe(1);
+    expect(fake.messages().map((m) => m.content)).toEqual(['text only']);
+    await channel.send({ files: [{ attachment: PNG, name: 'grid.png' }] });
+    expect(fake.messages()).toHaveLength(2);
+  });
+
+  it('holds a matching request unanswered until the test releases it, then carries it out', async () => {
+    const { fake, bot } = await start();
+    const channel = bot.channels.cache.get(fake.channel.id) as TextChannel;
+    const hold = fake.holdRequests({ method: 'POST', path: '/messages' });
+    let sent = false;
+    const sending = channel.send('held').then((m) => {
+      sent = true;
+      return m;
+    });
+    expect((await hold.arrived).path).toBe(`/channels/${fake.channel.id}/messages`);
+    // Another request is not held behind it.
+    await channel.sendTyping();
+    expect([sent, fake.messages().length]).toEqual([false, 0]);
+    hold.release();
+    expect((await sending).content).toBe('held');
+    expect(fake.messages().map((m) => m.content)).toEqual(['held']);
   });
 
   it('sends rate-limit headers on every answer and records routes it does not know', async () => {

@@ -12,6 +12,8 @@ import { dispatchButtonClick, dispatchSlashCommand } from './interaction-dispatc
 import type { OptionValue } from './command-options.ts';
 import { createMessage, deleteMessage } from './message-ops.ts';
 import { RateLimitStorm, type RateLimitOptions } from './rate-limits.ts';
+import { RequestFailure, RequestHold, type RequestMatch } from './request-faults.ts';
+import { errors, type ApiError } from './api-error.ts';
 import { addReaction, emojiKey, removeReaction } from './reaction-ops.ts';
 import type {
   ChannelRecord,
@@ -80,11 +82,17 @@ export class FakeDiscord {
   readonly #context: FakeContext;
   readonly #server: Server;
   readonly #storms: RateLimitStorm[];
+  readonly #failures: RequestFailure[];
+  readonly #holds: RequestHold[];
+  readonly #closed: () => void;
 
   private constructor(parts: {
     context: FakeContext;
     server: Server;
     storms: RateLimitStorm[];
+    failures: RequestFailure[];
+    holds: RequestHold[];
+    closed: () => void;
     internalErrors: Error[];
     botToken: string;
     port: number;
@@ -92,6 +100,9 @@ export class FakeDiscord {
     this.#context = parts.context;
     this.#server = parts.server;
     this.#storms = parts.storms;
+    this.#failures = parts.failures;
+    this.#holds = parts.holds;
+    this.#closed = parts.closed;
     this.internalErrors = parts.internalErrors;
     this.botToken = parts.botToken;
     this.restUrl = `http://127.0.0.1:${parts.port}/api`;
@@ -124,14 +135,19 @@ export class FakeDiscord {
     });
     const context: FakeContext = { world, gateway, settings, origin: () => origin };
     const storms: RateLimitStorm[] = [];
+    const failures: RequestFailure[] = [];
+    const holds: RequestHold[] = [];
+    let closed!: () => void;
+    const closing = new Promise<void>((resolve) => (closed = resolve));
     const internalErrors: Error[] = [];
-    const { server, port } = await listen({ context, router: buildRouter(context), storms, botToken, internalErrors });
+    const { server, port } = await listen({ context, router: buildRouter(context), storms, failures, holds, closing, botToken, internalErrors });
     origin = `http://127.0.0.1:${port}`;
-    return new FakeDiscord({ context, server, storms, internalErrors, botToken, port });
+    return new FakeDiscord({ context, server, storms, failures, holds, closed, internalErrors, botToken, port });
   }
 
   /** Stops the server. Destroy the discord.js client first, or it keeps reconnecting. */
   async close(): Promise<void> {
+    this.#closed();
     await this.#context.gateway.close();
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
@@ -253,6 +269,26 @@ export class FakeDiscord {
     const storm = new RateLimitStorm(options);
     this.#storms.push(storm);
     return storm;
+  }
+
+  // Refusals and stalls.
+
+  /**
+   * The next `count` (default 1) matching requests are refused with a Discord error and change
+   * nothing, e.g. `failRequests({ method: 'POST', path: '/channels/' }, 'missingPermissions')`.
+   */
+  failRequests(match: RequestMatch, error: keyof typeof errors | (() => ApiError)): RequestFailure {
+    const make = typeof error === 'function' ? error : (errors[error] as () => ApiError);
+    const failure = new RequestFailure(match, make);
+    this.#failures.push(failure);
+    return failure;
+  }
+
+  /** The next `count` (default 1) matching requests wait unanswered until `release()`; `arrived` resolves with the first. */
+  holdRequests(match: RequestMatch): RequestHold {
+    const hold = new RequestHold(match);
+    this.#holds.push(hold);
+    return hold;
   }
 
   // Inspection.

@@ -10,12 +10,17 @@ import type { FakeContext } from './context.ts';
 import { parseBody } from './multipart.ts';
 import { limitedBody, limitedHeaders, okHeaders, type RateLimitStorm } from './rate-limits.ts';
 import type { RequestRecord } from './records.ts';
+import type { RequestFailure, RequestHold } from './request-faults.ts';
 import type { Router } from './router.ts';
 
 export interface HttpServerDeps {
   readonly context: FakeContext;
   readonly router: Router;
   readonly storms: readonly RateLimitStorm[];
+  readonly failures: readonly RequestFailure[];
+  readonly holds: readonly RequestHold[];
+  /** Resolves when the server closes: held requests never released are dropped then. */
+  readonly closing: Promise<void>;
   readonly botToken: string;
   /** Errors thrown by the fake itself (answered 500): a bug in the fake, not in the bot. */
   readonly internalErrors: Error[];
@@ -72,7 +77,17 @@ async function handle(deps: HttpServerDeps, request: IncomingMessage, response: 
     record.rateLimited = true;
     return send(response, record, 429, limitedBody(storm), limitedHeaders(route, storm));
   }
+  for (const hold of deps.holds) {
+    const gate = hold.take(record);
+    if (!gate) continue;
+    if ((await Promise.race([gate.then(() => 'released'), deps.closing.then(() => 'closed')])) === 'closed') return;
+    break;
+  }
   try {
+    for (const failure of deps.failures) {
+      const error = failure.take(record);
+      if (error) throw error;
+    }
     if (!match) throw errors.notFound();
     if (!match.route.tokenAuth && request.headers.authorization !== `Bot ${deps.botToken}`) throw errors.unauthorized();
     const result = match.route.handler({ params: match.params, query: url.searchParams, body: json, files, authorization: request.headers.authorization });

@@ -1,0 +1,56 @@
+/**
+ * The engine's part of a job and nothing else: run the pipeline, encode every image as a PNG with
+ * its parameters, compose the grid, build previews. No database, Discord or queue here: the
+ * in-process inference slot calls it, and a worker process of a gateway/worker split could call it
+ * as is and send the PNGs back.
+ */
+import sharp from 'sharp';
+import { composeGrid } from '../diffusion/grid.ts';
+import type { DiffusionPipeline } from '../diffusion/pipeline.ts';
+import { encodePng, formatParameters } from '../diffusion/png.ts';
+import type { GenerateRequest, GenerateOptions, RgbImage } from '../diffusion/types.ts';
+
+export interface RenderedImage {
+  png: Buffer;
+  seed: number;
+  width: number;
+  height: number;
+}
+
+/** A job's pictures, encoded and ready to save and post. */
+export interface RenderedJob {
+  images: RenderedImage[];
+  /** All images in one grid PNG; undefined for a single image (the image is the picture). */
+  grid?: Buffer;
+  warnings: string[];
+  totalMs: number;
+}
+
+/** The picture a result shows: the grid, or the single image. */
+export function pictureOf(rendered: RenderedJob): Buffer {
+  return rendered.grid ?? rendered.images[0].png;
+}
+
+export async function renderJob(pipeline: DiffusionPipeline, request: GenerateRequest, options: GenerateOptions = {}): Promise<RenderedJob> {
+  const result = await pipeline.generate(request, options);
+  const images: RenderedImage[] = [];
+  for (const img of result.images) {
+    const png = await encodePng(img, { parameters: formatParameters(result.request, img.seed, img.width, img.height) });
+    images.push({ png, seed: img.seed, width: img.width, height: img.height });
+  }
+  const grid =
+    images.length === 1 ? undefined : await encodePng(composeGrid(result.images), { parameters: formatParameters(result.request, result.request.seed) });
+  return { images, grid, warnings: result.warnings, totalMs: result.timings.totalMs };
+}
+
+/** Latent previews as one PNG, enlarged with nearest-neighbour so Discord shows them at a useful size. */
+export async function previewPng(previews: RgbImage[]): Promise<Buffer> {
+  const grid = composeGrid(previews);
+  const scale = Math.max(1, Math.round(256 / Math.max(grid.width, grid.height)));
+  return sharp(Buffer.from(grid.data.buffer, grid.data.byteOffset, grid.data.byteLength), {
+    raw: { width: grid.width, height: grid.height, channels: 3 },
+  })
+    .resize(grid.width * scale, grid.height * scale, { kernel: 'nearest' })
+    .png()
+    .toBuffer();
+}

@@ -1,0 +1,68 @@
+/**
+ * Admitting a job, before anything is written: the server's and the member's queue limits, and
+ * the job row a planned request becomes (the store then creates it with its reservation).
+ */
+import type { NewJob, Store } from '../store/index.ts';
+import type { PlannedJob } from './job-requests.ts';
+import { UserError } from './user-error.ts';
+
+export interface Requester {
+  guildId: string;
+  channelId: string;
+  userId: string;
+  userName?: string;
+  interaction?: { id: string; token: string; expiresAt: Date };
+  /** Largest upload Discord takes for the result here, in bytes; kept with the job for restarts. */
+  attachmentSizeLimit?: number;
+}
+
+/**
+ * Refuses when the server's queue is full or the member has too many jobs waiting, running or
+ * being posted here. Per-server settings win over the bot's defaults.
+ */
+export async function checkLimits(
+  store: Store,
+  defaults: { maxQueuePerGuild: number; maxJobsPerUser: number },
+  guildId: string,
+  counts: { waiting: number; mine: number },
+): Promise<void> {
+  const guild = await store.guilds.get(guildId);
+  const maxQueue = guild?.maxQueuePerGuild ?? defaults.maxQueuePerGuild;
+  const maxUser = guild?.maxJobsPerUser ?? defaults.maxJobsPerUser;
+  const { waiting, mine } = counts;
+  if (waiting >= maxQueue) {
+    throw new UserError('queue.full', `This server's queue is full (${waiting} of ${maxQueue} jobs waiting). Try again when some have finished.`);
+  }
+  if (mine >= maxUser) {
+    throw new UserError('queue.user-limit', `You already have ${mine} job${mine === 1 ? '' : 's'} waiting or running here (at most ${maxUser}). Use /cancel or wait for one to finish.`);
+  }
+}
+
+export function newJobOf(plan: PlannedJob, who: Requester, cost: number): NewJob {
+  const r = plan.resolved;
+  return {
+    kind: plan.kind,
+    parentJobId: plan.parentJobId ?? null,
+    parentImageIndex: plan.parentImageIndex ?? null,
+    guildId: who.guildId,
+    channelId: who.channelId,
+    userId: who.userId,
+    userName: who.userName,
+    prompt: r.prompt,
+    negativePrompt: r.negativePrompt || null,
+    steps: r.steps,
+    guidance: r.guidance,
+    sampler: r.sampler,
+    width: r.width,
+    height: r.height,
+    count: r.n,
+    seed: r.seed,
+    strength: r.strength ?? null,
+    model: r.model,
+    cost,
+    interactionId: who.interaction?.id ?? null,
+    interactionToken: who.interaction?.token ?? null,
+    tokenExpiresAt: who.interaction?.expiresAt ?? null,
+    attachmentSizeLimit: who.attachmentSizeLimit ?? null,
+  };
+}
