@@ -158,6 +158,7 @@ export class JobPresenter implements JobObserver {
     if (!this.#tokenAlive) return;
     await this.#rest.post(Routes.webhook(this.#target.applicationId, this.#target.interaction!.token), {
       body: { content: message, flags: MessageFlags.Ephemeral, allowed_mentions: NO_PINGS },
+      auth: false,
     });
   }
 
@@ -199,6 +200,9 @@ export class JobPresenter implements JobObserver {
           body: payload.body,
           files: payload.files,
           signal,
+          // The token in the URL is the credential. Sent with the bot's header, a 401 for an expired
+          // interaction token makes @discordjs/rest drop the bot token, and every later post fails.
+          auth: false,
         })) as APIMessage;
         this.#opts.onMessageIds?.({ replyMessageId: msg.id });
         return msg;

@@ -62,6 +62,21 @@ describe('the bot under Discord failures', () => {
     expect(cmd.original!.revisions.length).toBe(revisionsWhileAlive);
   });
 
+  it('keeps posting with the bot token after Discord refuses an interaction token earlier than expected (401)', async () => {
+    h = await startHarness();
+    const held = h.engine.hold({ prompt: 'a green circle' });
+    const cmd = h.discord.slashCommand({ name: 'imagine', options: { prompt: 'a green circle', steps: 8, seed: 4 } });
+    await held.reached;
+    await cmd.waitForOriginal((m) => m.attachments.some((a) => a.filename === 'preview.png'));
+    // Discord ends the token while the bot's clock still thinks it lives: the next edit gets a 401.
+    cmd.expireToken();
+    held.release();
+    const posted = await h.discord.waitFor(() => h!.discord.messages().find((m) => !m.interactionId && hasImage(m)));
+    expect(h.discord.requests.filter((r) => r.status === 401).length).toBeGreaterThan(0);
+    expect(posted.content).toMatch(new RegExp(`^<@${h.discord.user.id}> `));
+    expect((await jobOf(h, posted.id))?.status).toBe('done');
+  });
+
   it('posts the result anew when the reply was deleted mid-job', async () => {
     h = await startHarness();
     const held = h.engine.hold({ prompt: 'an orange square' });
