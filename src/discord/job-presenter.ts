@@ -101,6 +101,9 @@ export class JobPresenter implements JobObserver {
     if (this.#finished || !this.#throttle.tryStart()) return;
     void (async () => {
       const png = await p.preview();
+      // The job may have ended while the preview was encoded: a late preview would overwrite the
+      // final message (REST keeps the order of calls, so only calls made before it are safe).
+      if (this.#finished) return;
       await this.#show(
         {
           body: { content: `Step ${p.step}/${p.total}`, attachments: [{ id: 0, filename: 'preview.png' }], allowed_mentions: NO_PINGS },

@@ -89,7 +89,11 @@ describe('permissions the bot needs in the channel', () => {
     const grid = await h.discord
       .slashCommand({ name: 'imagine', channel, user: member, options: { prompt: 'a yellow star', steps: 2, count: 2 } })
       .waitForOriginal(hasImage, { timeoutMs: 90_000 });
-    const charged = await ledger(member);
+    // Credits are settled once the post is recorded: compare against the settled ledger.
+    const charged = await h.discord.waitFor(async () => {
+      const rows = await ledger(member);
+      return rows.some((r) => r.reason === 'settle') ? rows : undefined;
+    });
     h.discord.setChannelPermissions(channel, h.discord.botUser, { deny: P.AttachFiles });
     const press = h.discord.clickButton(grid, (grid.components[0] as { components: { custom_id: string }[] }).components[0].custom_id, member);
     const reply = await refusalOf(press);
