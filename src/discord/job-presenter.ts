@@ -45,6 +45,12 @@ export interface PresenterTarget {
   replyTo?: string;
   /** The channel message used once the token is gone (restored after a restart). */
   channelMessageId?: string;
+  /**
+   * Names this job's channel posts for Discord's nonce check (at most 25 characters with a
+   * counter). A post repeated after a crash between Discord's answer and the id being recorded
+   * then returns the first message instead of creating a second.
+   */
+  nonceKey?: string;
   /** Largest upload Discord takes for the result, in bytes (default: a server without boosts'). */
   attachmentSizeLimit?: number;
 }
@@ -71,6 +77,8 @@ export class JobPresenter implements JobObserver {
   readonly #now: () => number;
   #replyDeleted = false;
   #channelMessageId?: string;
+  /** Channel messages this presenter has created, so a post after a deletion gets a new nonce. */
+  #channelPosts = 0;
   #finished = false;
   #result?: APIMessage;
   #single = false;
@@ -245,11 +253,13 @@ export class JobPresenter implements JobObserver {
       body: {
         ...create,
         ...(this.#target.replyTo ? { message_reference: { message_id: this.#target.replyTo, fail_if_not_exists: false } } : {}),
+        ...(this.#target.nonceKey ? { nonce: `${this.#target.nonceKey}-${this.#channelPosts}`, enforce_nonce: true } : {}),
       },
       files: payload.files,
       signal,
     })) as APIMessage;
     this.#channelMessageId = msg.id;
+    this.#channelPosts++;
     this.#opts.onMessageIds?.({ channelMessageId: msg.id });
     return msg;
   }

@@ -45,6 +45,7 @@ export function presenterFor(deps: SubmissionDeps, job: JobRecord, extra: Partia
       userId: job.userId,
       interaction,
       channelMessageId: job.fallbackMessageId ?? undefined,
+      nonceKey: `job-${job.id}`,
       attachmentSizeLimit: job.attachmentSizeLimit ?? undefined,
       ...extra,
     },

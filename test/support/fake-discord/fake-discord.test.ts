@@ -322,6 +322,18 @@ describe('FakeDiscord', () => {
     expect(statuses(commands[0].token).at(-1)).toBe(200);
   });
 
+  it('returns the first message for a repeated create with the same nonce and enforce_nonce, as Discord does', async () => {
+    const { fake, bot } = await start();
+    const post = (body: Record<string, unknown>) => bot.rest.post(Routes.channelMessages(fake.channel.id), { body }) as Promise<{ id: string }>;
+    const first = await post({ content: 'once', nonce: 'job-7-0', enforce_nonce: true });
+    const again = await post({ content: 'once', nonce: 'job-7-0', enforce_nonce: true });
+    expect(again.id).toBe(first.id);
+    // Without enforce_nonce, or with another nonce, each create is a new message.
+    await post({ content: 'twice', nonce: 'job-7-0' });
+    await post({ content: 'other', nonce: 'job-7-1', enforce_nonce: true });
+    expect(fake.messages().map((m) => m.content)).toEqual(['once', 'twice', 'other']);
+  });
+
   it('refuses matching requests with the Discord error asked for, changing nothing, then lets them through', async () => {
     const { fake, bot } = await start();
     const channel = bot.channels.cache.get(fake.channel.id) as TextChannel;

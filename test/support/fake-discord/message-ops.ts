@@ -44,6 +44,7 @@ export function createMessage(context: FakeContext, spec: NewMessage): MessageRe
     interactionId: spec.interactionId ?? null,
     webhookId: spec.webhookId ?? null,
     reference: spec.payload.message_reference ?? null,
+    nonce: spec.payload.nonce == null ? null : String(spec.payload.nonce),
   };
   world.messages.set(message.id, message);
   if (!isEphemeral(message)) context.gateway.dispatch('MESSAGE_CREATE', gatewayMessage(world, message), message.authorId);

@@ -27,6 +27,9 @@ export interface MessagePayload {
   flags?: number | null;
   allowed_mentions?: AllowedMentions | null;
   message_reference?: { message_id?: string; channel_id?: string } | null;
+  /** Create Message only: with enforce_nonce, a second create with the same nonce returns the first message. */
+  nonce?: string | number | null;
+  enforce_nonce?: boolean | null;
 }
 
 /** The message fields a payload decides. */

@@ -128,6 +128,8 @@ export interface MessageRecord {
   readonly interactionId: string | null;
   readonly webhookId: string | null;
   readonly reference: { message_id?: string; channel_id?: string } | null;
+  /** The nonce the message was created with, if any (Create Message's deduplication key). */
+  readonly nonce: string | null;
 }
 
 export interface CallbackRecord {

@@ -11,6 +11,9 @@ import { hasChannelPermissions, requireChannelPermissions } from '../permissions
 import type { Router } from '../router.ts';
 import { apiChannel, apiMessage } from '../serialize.ts';
 
+/** How long Discord remembers a nonce for enforce_nonce ("the past few minutes"). */
+const NONCE_WINDOW_MS = 5 * 60_000;
+
 export function registerChannelRoutes(router: Router, context: FakeContext): void {
   const { world } = context;
   const botNeeds = (channelId: string, needed = 0n) => requireChannelPermissions(world, channelId, world.botUserId, needed);
@@ -55,6 +58,14 @@ export function registerChannelRoutes(router: Router, context: FakeContext): voi
       P.SendMessages | (request.files.length > 0 ? P.AttachFiles : 0n) | (payload.message_reference ? P.ReadMessageHistory : 0n),
     );
     if (payload.flags && (payload.flags & 64) !== 0) throw errors.invalidFormBody('flags', 'Only interaction responses can be ephemeral');
+    // Discord: with enforce_nonce, a message by the same author with the same nonce in the past few
+    // minutes is returned instead of creating another (how a retried post stays one message).
+    if (payload.enforce_nonce && payload.nonce != null) {
+      const nonce = String(payload.nonce);
+      const since = Date.now() - NONCE_WINDOW_MS;
+      const earlier = world.messagesIn(channel.id).find((m) => m.authorId === world.botUserId && m.nonce === nonce && m.deletedAt === null && m.createdAt >= since);
+      if (earlier) return { status: 200, body: apiMessage(world, earlier) };
+    }
     const message = createMessage(context, { channelId: channel.id, authorId: world.botUserId, payload, files: request.files, type: payload.message_reference ? 19 : 0 });
     return { status: 200, body: apiMessage(world, message) };
   });
