@@ -1,7 +1,7 @@
 /** /cancel: stop your waiting or running job (your newest one, or the one you name). */
-import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { answer } from '../src/discord/acknowledge.ts';
 import type { BotContext } from '../src/discord/bot-context.ts';
-import { NO_PINGS } from '../src/discord/job-presenter.ts';
 import { quotePrompt } from '../src/discord/result-message.ts';
 import { UserError } from '../src/services/user-error.ts';
 
@@ -10,12 +10,15 @@ export const data = new SlashCommandBuilder()
   .setDescription('Cancel your waiting or running job; your credits come back')
   .addIntegerOption((o) => o.setName('job').setDescription('Job number (default: your newest)').setMinValue(1));
 
+/** Private; the router defers it before the database is written. */
+export const defer = 'ephemeral';
+
 export async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
-  if (!interaction.inGuild()) return void interaction.reply({ content: 'Use this in a server.', flags: MessageFlags.Ephemeral });
+  if (!interaction.inGuild()) return answer(interaction, 'Use this in a server.');
   const id = interaction.options.getInteger('job') ?? ctx.jobs.latestActive(interaction.user.id, interaction.guildId)?.id;
   if (id === undefined) {
     throw new UserError('cancel.none', 'You have no job waiting or running in this server.');
   }
   const job = await ctx.jobs.cancel(id, { userId: interaction.user.id, guildId: interaction.guildId });
-  await interaction.reply({ content: `Cancelling job ${job.id} (**${quotePrompt(job.prompt, 100)}**); its credits come back.`, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
+  await answer(interaction, `Cancelling job ${job.id} (**${quotePrompt(job.prompt, 100)}**); its credits come back.`);
 }

@@ -119,7 +119,7 @@ describe.skipIf(!found.ok)(found.ok ? 'the instance lock on PostgreSQL' : `the i
     // The server notices the closed socket and ends the session, releasing its advisory lock.
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const lock = await acquireInstanceLock(url).catch((e: unknown) => e);
+      const lock = await acquireInstanceLock(url).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
       if (!(lock instanceof Error)) {
         await lock.release();
         break;
