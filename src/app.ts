@@ -28,6 +28,8 @@ export interface StartOptions {
   /** Clock for quota periods and the spacing of reaction refusals (tests move it). */
   now?: () => Date;
   log?: (message: string, err?: unknown) => void;
+  /** Debug lines (reaction refusals not posted); none by default. */
+  debug?: (message: string) => void;
   /** Something broke that leaves two bots possible (the PostgreSQL instance lock was lost); npm start stops. */
   onFatal?: (what: string, err: unknown) => void;
 }
@@ -89,7 +91,7 @@ async function startLocked(config: Config, opts: StartOptions, log: NonNullable<
   };
   const context: BotContext = { config, jobs, quota, moderation, submitJob: (i, ask) => submitJob(deps, i, ask) };
   const now = opts.now;
-  registerEventHandlers(client, context, deps, now ? { now: () => now().getTime() } : {});
+  registerEventHandlers(client, context, deps, { ...(now ? { now: () => now().getTime() } : {}), debug: opts.debug });
   client.on(Events.Error, (err) => log('discord client error', err));
 
   const ready = once(client, Events.ClientReady);

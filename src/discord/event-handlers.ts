@@ -25,6 +25,8 @@ export interface EventHandlerOptions {
   now?: () => number;
   /** @default REACTION_REFUSAL_INTERVAL_MS */
   reactionRefusalIntervalMs?: number;
+  /** Where refusals not posted are noted; nowhere by default. */
+  debug?: (message: string) => void;
 }
 
 export function registerEventHandlers(client: Client, ctx: BotContext, deps: SubmissionDeps, options: EventHandlerOptions = {}): void {
@@ -33,7 +35,7 @@ export function registerEventHandlers(client: Client, ctx: BotContext, deps: Sub
     onInteraction(interaction, ctx, deps).catch((err) => deps.log(`interaction ${interaction.id}: its handler failed`, err));
   });
   client.on(Events.MessageReactionAdd, (reaction, user) => {
-    onReaction(client, reaction, user, ctx, deps, refusals).catch((err) => deps.log(`reaction by ${user.id}: its handler failed`, err));
+    onReaction(client, reaction, user, ctx, deps, refusals, options.debug).catch((err) => deps.log(`reaction by ${user.id}: its handler failed`, err));
   });
 }
 
@@ -80,6 +82,7 @@ async function onReaction(
   ctx: BotContext,
   deps: SubmissionDeps,
   refusals: RefusalLimiter,
+  debug?: (message: string) => void,
 ): Promise<void> {
   try {
     if (user.bot) return;
@@ -99,7 +102,10 @@ async function onReaction(
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       // Said once per member per interval; more would only repeat it in public.
-      if (!refusals.tryPost(`${who.guildId}:${user.id}`)) return;
+      if (!refusals.tryPost(`${who.guildId}:${user.id}`)) {
+        debug?.(`reaction ${reaction.emoji.name} by ${user.id} refused (${err.identifier}); not posted, one was posted recently`);
+        return;
+      }
       // No interaction to answer ephemerally: reply in the channel, addressed to the reactor only.
       await client.rest.post(Routes.channelMessages(message.channelId), {
         body: {

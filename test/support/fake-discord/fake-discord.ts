@@ -12,6 +12,7 @@ import { dispatchButtonClick, dispatchSlashCommand } from './interaction-dispatc
 import type { OptionValue } from './command-options.ts';
 import { createMessage, deleteMessage } from './message-ops.ts';
 import { RateLimitStorm, type RateLimitOptions } from './rate-limits.ts';
+import { RequestFault, type RequestFaultOptions } from './request-faults.ts';
 import { addReaction, emojiKey, removeReaction } from './reaction-ops.ts';
 import type {
   ChannelRecord,
@@ -75,11 +76,13 @@ export class FakeDiscord {
   readonly #context: FakeContext;
   readonly #server: Server;
   readonly #storms: RateLimitStorm[];
+  readonly #faults: RequestFault[];
 
   private constructor(parts: {
     context: FakeContext;
     server: Server;
     storms: RateLimitStorm[];
+    faults: RequestFault[];
     internalErrors: Error[];
     botToken: string;
     port: number;
@@ -87,6 +90,7 @@ export class FakeDiscord {
     this.#context = parts.context;
     this.#server = parts.server;
     this.#storms = parts.storms;
+    this.#faults = parts.faults;
     this.internalErrors = parts.internalErrors;
     this.botToken = parts.botToken;
     this.restUrl = `http://127.0.0.1:${parts.port}/api`;
@@ -118,10 +122,11 @@ export class FakeDiscord {
     });
     const context: FakeContext = { world, gateway, settings, origin: () => origin };
     const storms: RateLimitStorm[] = [];
+    const faults: RequestFault[] = [];
     const internalErrors: Error[] = [];
-    const { server, port } = await listen({ context, router: buildRouter(context), storms, botToken, internalErrors });
+    const { server, port } = await listen({ context, router: buildRouter(context), storms, faults, botToken, internalErrors });
     origin = `http://127.0.0.1:${port}`;
-    return new FakeDiscord({ context, server, storms, internalErrors, botToken, port });
+    return new FakeDiscord({ context, server, storms, faults, internalErrors, botToken, port });
   }
 
   /** Stops the server. Destroy the discord.js client first, or it keeps reconnecting. */
@@ -230,6 +235,34 @@ export class FakeDiscord {
     const storm = new RateLimitStorm(options);
     this.#storms.push(storm);
     return storm;
+  }
+
+  /**
+   * The next `count` requests matching fail: with a Discord error (errors.unknownInteraction()...),
+   * or by a dropped connection before or after the request took effect.
+   */
+  failRequests(options: RequestFaultOptions): RequestFault {
+    const fault = new RequestFault(options);
+    this.#faults.push(fault);
+    return fault;
+  }
+
+  /**
+   * Delivers an interaction's INTERACTION_CREATE again, as a gateway replay can: same id, same token.
+   * Its acknowledgement can be made once only (40060 after that).
+   */
+  redeliver(interaction: InteractionHandle): void {
+    this.#context.gateway.dispatch('INTERACTION_CREATE', interaction.record.payload);
+  }
+
+  /**
+   * A click as a modified client can send it: a custom_id the message does not carry. Custom ids
+   * come from the user's client, so the bot must not trust what they name.
+   */
+  forgeButtonClick(message: Ref<MessageRecord>, customId: string, user: Ref<UserRecord> = this.user): InteractionHandle {
+    const target = this.#messageRecord(message);
+    const userId = this.#memberOf(target.guildId, idOf(user));
+    return new InteractionHandle(dispatchButtonClick(this.#context, target, customId, userId, { forged: true }), this);
   }
 
   // Inspection.

@@ -10,12 +10,14 @@ import type { FakeContext } from './context.ts';
 import { parseBody } from './multipart.ts';
 import { limitedBody, limitedHeaders, okHeaders, type RateLimitStorm } from './rate-limits.ts';
 import type { RequestRecord } from './records.ts';
+import type { RequestFault } from './request-faults.ts';
 import type { Router } from './router.ts';
 
 export interface HttpServerDeps {
   readonly context: FakeContext;
   readonly router: Router;
   readonly storms: readonly RateLimitStorm[];
+  readonly faults: readonly RequestFault[];
   readonly botToken: string;
   /** Errors thrown by the fake itself (answered 500): a bug in the fake, not in the bot. */
   readonly internalErrors: Error[];
@@ -72,10 +74,17 @@ async function handle(deps: HttpServerDeps, request: IncomingMessage, response: 
     record.rateLimited = true;
     return send(response, record, 429, limitedBody(storm), limitedHeaders(route, storm));
   }
+  const fault = deps.faults.find((f) => f.matches(method, path));
+  if (fault) fault.hits += 1;
+  if (fault && fault.options.fail === 'drop-before') return drop(response, record);
+  if (fault && typeof fault.options.fail === 'object') {
+    return send(response, record, fault.options.fail.status, fault.options.fail.toJSON(), okHeaders(route));
+  }
   try {
     if (!match) throw errors.notFound();
     if (!match.route.tokenAuth && request.headers.authorization !== `Bot ${deps.botToken}`) throw errors.unauthorized();
     const result = match.route.handler({ params: match.params, query: url.searchParams, body: json, files, authorization: request.headers.authorization });
+    if (fault) return drop(response, record);
     send(response, record, result.status, result.body, okHeaders(route));
   } catch (error) {
     if (!(error instanceof ApiError)) {
@@ -94,6 +103,13 @@ function send(response: ServerResponse, record: RequestRecord, status: number, b
     return;
   }
   response.writeHead(status, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/** Closes the connection without an answer: the client sees a network error. */
+function drop(response: ServerResponse, record: RequestRecord): void {
+  record.status = -1;
+  record.error = 'connection dropped';
+  response.socket?.destroy();
 }
 
 function serveAttachment(deps: HttpServerDeps, segments: string[], response: ServerResponse): void {

@@ -3,6 +3,8 @@ export { FakeDiscord, type FakeDiscordOptions, type Ref, type SlashCommandInput 
 export { InteractionHandle } from './interaction-handle.ts';
 export type { OptionValue, TypedOption } from './command-options.ts';
 export type { RateLimitOptions, RateLimitStorm } from './rate-limits.ts';
+export type { RequestFault, RequestFaultOptions } from './request-faults.ts';
+export { ApiError, errors } from './api-error.ts';
 export type { UndeliveredEvent } from './gateway.ts';
 export type { WaitOptions } from './wait-for.ts';
 export type {
