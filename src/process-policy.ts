@@ -76,12 +76,17 @@ export function installProcessPolicy(options: ProcessPolicyOptions): ProcessPoli
       log(`the stop took longer than ${stopTimeoutMs} ms; exiting anyway (unfinished jobs resume on the next start)`);
       options.exit(code || 1);
     }, stopTimeoutMs);
-    (stop ?? (async () => {}))()
-      .catch((err: unknown) => log(`the stop failed; exiting anyway: ${describe(err)}`))
-      .finally(() => {
+    (stop ?? (async () => {}))().then(
+      () => {
         clearTimeout(timer);
         options.exit(code);
-      });
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        log(`the stop failed: ${describe(err)}`);
+        options.exit(code || 1);
+      },
+    );
   };
 
   const fatal = (what: string, err: unknown) => {
