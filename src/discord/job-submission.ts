@@ -10,7 +10,7 @@ import { planJob } from '../services/job-requests.ts';
 import type { JobService } from '../services/job-service.ts';
 import type { ModerationService } from '../services/moderation-service.ts';
 import { UserError } from '../services/user-error.ts';
-import { acknowledge } from './acknowledge.ts';
+import { acknowledge, waitingOutRateLimits } from './acknowledge.ts';
 import { JobPresenter, NO_PINGS, type PresenterTarget } from './job-presenter.ts';
 
 export type AnyInteraction = ChatInputCommandInteraction | ButtonInteraction;
@@ -52,13 +52,13 @@ export async function replyError(interaction: AnyInteraction, message: string): 
   const payload = { content: message, flags: MessageFlags.Ephemeral as const, allowedMentions: NO_PINGS };
   if (interaction.deferred && !interaction.replied && interaction.ephemeral) {
     // Only the member sees the "thinking..." reply: the refusal takes its place.
-    await interaction.editReply({ content: message, allowedMentions: NO_PINGS });
+    await waitingOutRateLimits(() => interaction.editReply({ content: message, allowedMentions: NO_PINGS }));
   } else if (interaction.deferred && !interaction.replied) {
     // The public "thinking..." reply goes away; the refusal is for the member's eyes only.
     await interaction.deleteReply().catch(() => undefined);
-    await interaction.followUp(payload);
+    await waitingOutRateLimits(() => interaction.followUp(payload));
   } else if (interaction.replied) {
-    await interaction.followUp(payload);
+    await waitingOutRateLimits(() => interaction.followUp(payload));
   } else {
     await interaction.reply(payload);
   }
