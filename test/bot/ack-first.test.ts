@@ -94,6 +94,15 @@ describe('with a database that stalls', () => {
   });
 });
 
+describe('an answer under a rate limit', () => {
+  it('waits the limit out: the edit of the deferred reply arrives after the 429s', async () => {
+    const storm = h.discord.rateLimit({ method: 'PATCH', path: /^\/webhooks\//, count: 2, retryAfterMs: 100 });
+    const cmd = h.discord.slashCommand({ name: 'quota', subcommand: 'me', user: member });
+    expect((await answer(cmd)).content).toMatch(/^You have \*\*\d+ credits? left\*\*/);
+    expect(storm.hits).toBe(2);
+  });
+});
+
 describe('a moderator command delivered twice', () => {
   it('/quota grant grants once; the second delivery changes nothing', async () => {
     const target = h.discord.newMember({ username: 'lucky' });
