@@ -1,13 +1,16 @@
 /** /history: your recent jobs with their seeds, each with the exact /imagine that makes it again. */
-import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { answer } from '../src/discord/acknowledge.ts';
 import type { BotContext } from '../src/discord/bot-context.ts';
-import { NO_PINGS } from '../src/discord/job-presenter.ts';
 import type { JobRecord } from '../src/store/index.ts';
 
 export const data = new SlashCommandBuilder()
   .setName('history')
   .setDescription('Your recent jobs, with seeds and the command that re-runs each')
   .addIntegerOption((o) => o.setName('count').setDescription('How many (default 5)').setMinValue(1).setMaxValue(10));
+
+/** Private; the router defers it before the database is read. */
+export const defer = 'ephemeral';
 
 /** The /imagine that reproduces a job's first image set (same seed, same settings). */
 export function rerunCommand(job: JobRecord): string {
@@ -18,10 +21,10 @@ export function rerunCommand(job: JobRecord): string {
 }
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
-  if (!interaction.inGuild()) return void interaction.reply({ content: 'Use this in a server.', flags: MessageFlags.Ephemeral });
+  if (!interaction.inGuild()) return answer(interaction, 'Use this in a server.');
   const jobs = await ctx.jobs.history(interaction.user.id, interaction.guildId, interaction.options.getInteger('count') ?? 5);
   if (jobs.length === 0) {
-    await interaction.reply({ content: 'You have no jobs in this server yet. Try /imagine.', flags: MessageFlags.Ephemeral });
+    await answer(interaction, 'You have no jobs in this server yet. Try /imagine.');
     return;
   }
   const lines = jobs.map((j) => {
@@ -30,5 +33,5 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
     const rerun = j.kind === 'imagine' || j.kind === 'reroll' ? `\n\`${rerunCommand(j)}\`` : '';
     return `**job ${j.id}** · ${j.kind} · ${j.status} · ${seeds} · ${j.width}x${j.height} · ${when}${rerun}`;
   });
-  await interaction.reply({ content: lines.join('\n').slice(0, 2000), flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
+  await answer(interaction, lines.join('\n'));
 }

@@ -1,10 +1,14 @@
 /** /info: the model, its defaults and sizes, the queue, and your credits. */
-import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { describeSizes } from '../src/diffusion/image-sizes.ts';
+import { answer } from '../src/discord/acknowledge.ts';
 import type { BotContext } from '../src/discord/bot-context.ts';
 import { describeReset } from '../src/services/quota-service.ts';
 
 export const data = new SlashCommandBuilder().setName('info').setDescription('The model, its defaults, the queue and your credits');
+
+/** Private (it shows your credits); the router defers it before the database is read. */
+export const defer = 'ephemeral';
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
   const info = ctx.jobs.pipeline.info;
@@ -20,5 +24,5 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
       `**Your credits** ${b.available} left today (${b.daily} of your ${b.allowance} daily${b.bonus ? ` + ${b.bonus} bonus` : ''}), renewing ${describeReset(ctx.quota.now(), ctx.quota.settings.resetHourUtc)}`,
     );
   }
-  await interaction.reply({ content: lines.join('\n'), flags: MessageFlags.Ephemeral });
+  await answer(interaction, lines.join('\n'));
 }

@@ -6,12 +6,12 @@
  * member permission is set on purpose: Discord would then hide /mod from the moderator role too,
  * unless an admin also opened it to that role under Server Settings > Integrations.
  */
-import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { answer } from '../src/discord/acknowledge.ts';
 import { actorOf } from '../src/discord/actor.ts';
 import { auditLine } from '../src/discord/audit-text.ts';
 import { cancelAudit, cancelText } from '../src/discord/cancel-text.ts';
 import type { BotContext } from '../src/discord/bot-context.ts';
-import { NO_PINGS } from '../src/discord/job-presenter.ts';
 import { LIMIT_RANGES, type LimitsView } from '../src/services/guild-limits.ts';
 import type { Actor } from '../src/services/moderation-service.ts';
 import { UserError } from '../src/services/user-error.ts';
@@ -72,6 +72,9 @@ export const data = new SlashCommandBuilder()
       .addIntegerOption((o) => o.setName('count').setDescription('How many (default 15)').setMinValue(1).setMaxValue(25)),
   );
 
+/** Every answer is private; the router defers it before the database is read. */
+export const defer = 'ephemeral';
+
 type Interaction = ChatInputCommandInteraction<'cached' | 'raw'>;
 type Handler = (interaction: Interaction, ctx: BotContext, actor: Actor) => Promise<string>;
 
@@ -94,14 +97,18 @@ function wordOption(interaction: Interaction): string {
 const HANDLERS: Record<string, Handler> = {
   async cancel(interaction, ctx, actor) {
     const id = interaction.options.getInteger('job', true);
-    const outcome = await ctx.jobs.cancel(id, { userId: actor.userId, guildId: actor.guildId, moderator: true });
-    const audit = cancelAudit(outcome);
-    await ctx.moderation.audit(actor, audit.action, String(outcome.job.id), audit.details);
+    const outcome = await ctx.moderation.applyOnce(actor, 'cancel-job', String(id), async () => {
+      const result = await ctx.jobs.cancel(id, { userId: actor.userId, guildId: actor.guildId, moderator: true });
+      // Audit what happened, not what was asked: a job already made is not cancelled.
+      const audit = cancelAudit(result);
+      await ctx.moderation.audit(actor, audit.action, String(result.job.id), audit.details);
+      return result;
+    });
     return cancelText(outcome, true);
   },
 
   async pause(interaction, ctx, actor) {
-    const changed = await ctx.moderation.setPaused(actor, true);
+    const changed = await ctx.moderation.applyOnce(actor, 'pause', null, () => ctx.moderation.setPaused(actor, true));
     ctx.jobs.pause(actor.guildId);
     const waiting = ctx.jobs.queueOf(actor.guildId).waiting.length;
     const state = changed ? "Paused this server's queue" : "This server's queue was already paused";
@@ -109,19 +116,21 @@ const HANDLERS: Record<string, Handler> = {
   },
 
   async resume(interaction, ctx, actor) {
-    const changed = await ctx.moderation.setPaused(actor, false);
+    const changed = await ctx.moderation.applyOnce(actor, 'resume', null, () => ctx.moderation.setPaused(actor, false));
     const waiting = ctx.jobs.queueOf(actor.guildId).waiting.length; // before the first of them starts
     ctx.jobs.resume(actor.guildId);
     return `${changed ? "Resumed this server's queue" : "This server's queue was not paused"}: ${waiting} waiting job(s) start in turn.`;
   },
 
   async 'banned-words add'(interaction, ctx, actor) {
-    const r = await ctx.moderation.banWord(actor, wordOption(interaction));
+    const word = wordOption(interaction);
+    const r = await ctx.moderation.applyOnce(actor, 'ban-word', word, () => ctx.moderation.banWord(actor, word));
     return r.added ? `Prompts containing "${r.word}" are now refused, in any case and with or without accents.` : `"${r.word}" was already banned.`;
   },
 
   async 'banned-words remove'(interaction, ctx, actor) {
-    const r = await ctx.moderation.unbanWord(actor, wordOption(interaction));
+    const word = wordOption(interaction);
+    const r = await ctx.moderation.applyOnce(actor, 'unban-word', word, () => ctx.moderation.unbanWord(actor, word));
     return r.removed ? `"${r.word}" is allowed in prompts again.` : `"${r.word}" was not banned here.`;
   },
 
@@ -135,11 +144,11 @@ const HANDLERS: Record<string, Handler> = {
     const clear = interaction.options.getBoolean('clear') ?? false;
     if (role && clear) throw new UserError('mod.role-options', 'Give either a role or clear: True, not both.');
     if (role) {
-      await ctx.moderation.setModeratorRole(actor, role.id);
+      await ctx.moderation.applyOnce(actor, 'set-role', role.id, () => ctx.moderation.setModeratorRole(actor, role.id));
       return `Members with <@&${role.id}> are now moderators here, as is everyone with Manage Server.`;
     }
     if (clear) {
-      await ctx.moderation.setModeratorRole(actor, null);
+      await ctx.moderation.applyOnce(actor, 'set-role', null, () => ctx.moderation.setModeratorRole(actor, null));
       return 'There is no moderator role any more: only members with Manage Server can moderate.';
     }
     const current = await ctx.moderation.moderatorRole(actor.guildId);
@@ -152,7 +161,8 @@ const HANDLERS: Record<string, Handler> = {
     const defaults = { maxJobsPerUser: ctx.config.queue.maxJobsPerUser, maxQueuePerGuild: ctx.config.queue.maxQueuePerGuild };
     if (perUser === null && queue === null) return `Queue limits:\n${limitsText(await ctx.moderation.limits.current(actor.guildId, defaults))}`;
     const patch = { ...(perUser !== null ? { maxJobsPerUser: perUser } : {}), ...(queue !== null ? { maxQueuePerGuild: queue } : {}) };
-    return `Queue limits changed:\n${limitsText(await ctx.moderation.limits.set(actor, patch, defaults))}`;
+    const view = await ctx.moderation.applyOnce(actor, 'set-limits', null, () => ctx.moderation.limits.set(actor, patch, defaults));
+    return `Queue limits changed:\n${limitsText(view)}`;
   },
 
   async audit(interaction, ctx) {
@@ -163,7 +173,7 @@ const HANDLERS: Record<string, Handler> = {
 };
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
-  if (!interaction.inGuild()) return void interaction.reply({ content: 'Use this in a server.', flags: MessageFlags.Ephemeral });
+  if (!interaction.inGuild()) return answer(interaction, 'Use this in a server.');
   const actor = actorOf(interaction);
   await ctx.moderation.requireModerator(actor);
   const group = interaction.options.getSubcommandGroup(false);
@@ -171,6 +181,6 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
   const handler = HANDLERS[name];
   if (!handler) throw new Error(`/mod ${name} has no handler`);
   const content = await handler(interaction, ctx, actor);
-  // Mentions only say whose job or which role: allowed_mentions keeps them from pinging anyone.
-  await interaction.reply({ content: content.slice(0, 2000), flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
+  // Mentions only say whose job or which role: answer() keeps them from pinging anyone.
+  await answer(interaction, content);
 }

@@ -7,7 +7,10 @@ import { formatDuration, quotePrompt } from '../src/discord/result-message.ts';
 export const data = new SlashCommandBuilder().setName('queue').setDescription("What is running and waiting in this server's queue");
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
-  if (!interaction.inGuild()) return void interaction.reply({ content: 'Use this in a server.', flags: MessageFlags.Ephemeral });
+  if (!interaction.inGuild()) {
+    await interaction.reply({ content: 'Use this in a server.', flags: MessageFlags.Ephemeral });
+    return;
+  }
   const q = ctx.jobs.queueOf(interaction.guildId);
   const me = interaction.user.id;
   const lines: string[] = [];

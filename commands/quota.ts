@@ -3,10 +3,10 @@
  * Server or the server's moderator role), checked here on every call: /quota cannot be hidden from
  * members by Discord's default permissions, since `me` is theirs.
  */
-import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { answer } from '../src/discord/acknowledge.ts';
 import { actorOf } from '../src/discord/actor.ts';
 import type { BotContext } from '../src/discord/bot-context.ts';
-import { NO_PINGS } from '../src/discord/job-presenter.ts';
 import { balanceSummary, changesOnly, ledgerLine, priceText, when } from '../src/discord/quota-text.ts';
 import type { Actor } from '../src/services/moderation-service.ts';
 import { MAX_CREDITS } from '../src/services/quota-admin.ts';
@@ -57,6 +57,9 @@ export const data = new SlashCommandBuilder()
       .addUserOption((o) => o.setName('user').setDescription('The member').setRequired(true)),
   );
 
+/** Every answer is private; the router defers it before the database is read. */
+export const defer = 'ephemeral';
+
 type Handler = (interaction: ChatInputCommandInteraction<'cached' | 'raw'>, ctx: BotContext, actor: Actor) => Promise<string>;
 
 function renews(ctx: BotContext): string {
@@ -86,7 +89,7 @@ const MODERATOR: Record<string, Handler> = {
   async set(interaction, ctx, actor) {
     const target = interaction.options.getUser('user', true);
     const daily = interaction.options.getInteger('daily');
-    const b = await ctx.quota.admin.setAllowance(actor, target.id, daily);
+    const b = await ctx.moderation.applyOnce(actor, 'set-quota', target.id, () => ctx.quota.admin.setAllowance(actor, target.id, daily));
     const what = daily === null ? `<@${target.id}> is back on the server default of ${b.allowance} credits a day.` : `<@${target.id}> now has ${daily} credits a day of their own.`;
     return `${what} Now: ${balanceSummary(b)}.`;
   },
@@ -94,13 +97,14 @@ const MODERATOR: Record<string, Handler> = {
   async grant(interaction, ctx, actor) {
     const target = interaction.options.getUser('user', true);
     const credits = interaction.options.getInteger('credits', true);
-    const b = await ctx.quota.admin.grant(actor, target.id, credits, interaction.options.getString('reason') ?? undefined);
+    const reason = interaction.options.getString('reason') ?? undefined;
+    const b = await ctx.moderation.applyOnce(actor, 'grant-credits', target.id, () => ctx.quota.admin.grant(actor, target.id, credits, reason));
     return `Granted ${credits} bonus credit${credits === 1 ? '' : 's'} to <@${target.id}>. Now: ${balanceSummary(b)}.`;
   },
 
   async reset(interaction, ctx, actor) {
     const target = interaction.options.getUser('user', true);
-    const r = await ctx.quota.admin.resetToday(actor, target.id);
+    const r = await ctx.moderation.applyOnce(actor, 'reset-quota', target.id, () => ctx.quota.admin.resetToday(actor, target.id));
     const what = r.restored > 0 ? `Gave <@${target.id}> back ${r.restored} of today's credits.` : `<@${target.id}> had used none of today's allowance: nothing to give back.`;
     return `${what} Now: ${balanceSummary(r.balance)}.`;
   },
@@ -112,8 +116,11 @@ const MODERATOR: Record<string, Handler> = {
       const source = d.source === 'guild' ? 'set by a moderator' : "the bot's default";
       return `Members get ${d.daily} credits a day here (${source}); members with a personal allowance (/quota set) keep theirs.`;
     }
-    const before = await ctx.quota.admin.guildDefault(interaction.guildId);
-    await ctx.quota.admin.setGuildDefault(actor, daily);
+    const before = await ctx.moderation.applyOnce(actor, 'set-default-quota', null, async () => {
+      const was = await ctx.quota.admin.guildDefault(interaction.guildId);
+      await ctx.quota.admin.setGuildDefault(actor, daily);
+      return was;
+    });
     return `Members without a personal allowance now get ${daily} credits a day (was ${before.daily}).`;
   },
 
@@ -134,7 +141,7 @@ const MODERATOR: Record<string, Handler> = {
 };
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
-  if (!interaction.inGuild()) return void interaction.reply({ content: 'Use this in a server.', flags: MessageFlags.Ephemeral });
+  if (!interaction.inGuild()) return answer(interaction, 'Use this in a server.');
   const sub = interaction.options.getSubcommand();
   let content: string;
   if (sub === 'me') {
@@ -146,6 +153,6 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
     if (!handler) throw new Error(`/quota ${sub} has no handler`);
     content = await handler(interaction, ctx, actor);
   }
-  // Mentions only say whose credits these are: allowed_mentions keeps them from pinging anyone.
-  await interaction.reply({ content: content.slice(0, 2000), flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS });
+  // Mentions only say whose credits these are: answer() keeps them from pinging anyone.
+  await answer(interaction, content);
 }

@@ -17,6 +17,7 @@ import { JobService } from './services/job-service.ts';
 import { ModerationService } from './services/moderation-service.ts';
 import { QuotaService } from './services/quota-service.ts';
 import { ImageFiles, openStore, type Store } from './store/index.ts';
+import { acquireInstanceLock, type InstanceLock } from './store/instance-lock.ts';
 
 export const DISCORD_TOKEN_LIFETIME_MS = 15 * 60_000;
 
@@ -25,11 +26,15 @@ export interface StartOptions {
   pipeline?: DiffusionPipeline;
   /** Interaction token lifetime; Discord's is 15 minutes (tests shorten it). */
   tokenLifetimeMs?: number;
-  /** Clock for quota periods (tests move it across a day). */
+  /** Clock for quota periods and the spacing of reaction refusals (tests move it). */
   now?: () => Date;
   /** Clock for interaction-token expiry and preview pacing, in ms (tests move it past a token's life). */
   clock?: () => number;
   log?: (message: string, err?: unknown) => void;
+  /** Debug lines (reaction refusals not posted); none by default. */
+  debug?: (message: string) => void;
+  /** Something broke that leaves two bots possible (the PostgreSQL instance lock was lost); npm start stops. */
+  onFatal?: (what: string, err: unknown) => void;
 }
 
 export interface RunningBot {
@@ -53,6 +58,17 @@ const defaultLog = (message: string, err?: unknown) => console.error(`[bot] ${me
 
 export async function startBot(config: Config, opts: StartOptions = {}): Promise<RunningBot> {
   const log = opts.log ?? defaultLog;
+  // One process per database, before anything is loaded: a second bot refuses at once (exit 1 in npm start).
+  const lock = await acquireInstanceLock(config.databaseUrl, { onLost: (err) => (opts.onFatal ?? log)('instance lock lost', err) });
+  try {
+    return await startLocked(config, opts, log, lock);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function startLocked(config: Config, opts: StartOptions, log: NonNullable<StartOptions['log']>, lock: InstanceLock): Promise<RunningBot> {
   const pipeline =
     opts.pipeline ??
     (await DiffusionPipeline.load(config.model.dir, { provider: config.model.provider, threads: config.model.threads, maxBatch: config.model.maxBatch, warn: (m) => log(m) }));
@@ -98,7 +114,8 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
     log,
   };
   const context: BotContext = { config, jobs, quota, moderation, submitJob: (i, ask) => submitJob(deps, i, ask) };
-  registerEventHandlers(client, context, deps);
+  const now = opts.now;
+  registerEventHandlers(client, context, deps, { ...(now ? { now: () => now().getTime() } : {}), debug: opts.debug });
   client.on(Events.Error, (err) => log('discord client error', err));
 
   const ready = once(client, Events.ClientReady);
@@ -124,6 +141,7 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
       await jobs.halt(options.deliveryWaitMs ?? config.delivery.shutdownWaitMs);
       await client.destroy();
       await store.close();
+      await lock.release();
     },
   };
 }

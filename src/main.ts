@@ -2,6 +2,7 @@
 import dotenv from 'dotenv';
 import { startBot } from './app.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
+import { installProcessPolicy } from './process-policy.ts';
 
 dotenv.config({ quiet: true });
 
@@ -15,16 +16,18 @@ async function main(): Promise<void> {
     console.error('\nTo try the model without Discord: npm run imagine -- "a red circle"');
     process.exit(1);
   }
+  // Installed before anything starts, so a failure during start-up is handled the same way.
+  const policy = installProcessPolicy({
+    log: (message) => console.error(`[bot] ${message}`),
+    exit: (code) => process.exit(code),
+    secrets: [config.discord.token],
+  });
   console.log(`starting: model ${config.model.dir} on ${config.model.provider}, database ${config.databaseUrl.startsWith('file:') ? config.databaseUrl : 'postgresql'}`);
-  const bot = await startBot(config);
+  const bot = await startBot(config, { onFatal: (what, err) => policy.fatal(what, err) });
+  policy.setStop(() => bot.stop());
   console.log(`logged in as ${bot.client.user?.tag}; serving ${bot.client.guilds.cache.size} server(s)`);
-  const shutdown = async (signal: string) => {
-    console.log(`${signal}: stopping; unfinished jobs resume on the next start`);
-    await bot.stop();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => policy.shutdown('SIGINT'));
+  process.once('SIGTERM', () => policy.shutdown('SIGTERM'));
 }
 
 main().catch((err: unknown) => {

@@ -17,5 +17,6 @@ export function actorOf(interaction: ChatInputCommandInteraction): Actor {
     // has() counts Administrator as every permission, as Discord does.
     canManageGuild: interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild),
     roleIds,
+    interactionId: interaction.id,
   };
 }

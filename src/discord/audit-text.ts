@@ -41,5 +41,7 @@ function describe(r: ModActionRecord): string {
 }
 
 export function auditLine(r: ModActionRecord): string {
-  return `${when(r.createdAt)} <@${r.actorId}> ${describe(r)}`;
+  // A command that stopped between claiming its interaction and recording what it did: no details.
+  const what = r.pending ? `started ${r.action}${r.target ? ` (${r.target})` : ''} but was interrupted: it may not have taken effect` : describe(r);
+  return `${when(r.createdAt)} <@${r.actorId}> ${what}`;
 }

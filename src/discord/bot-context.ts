@@ -19,5 +19,10 @@ export interface BotContext {
 /** One module per command in commands/: its definition and its handler. */
 export interface Command {
   data: { name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
+  /**
+   * Commands that read or write the database are acknowledged by the router before `execute`
+   * runs (Discord's 3 seconds), and answer with `answer()` (src/discord/acknowledge.ts).
+   */
+  defer?: 'ephemeral';
   execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void>;
 }

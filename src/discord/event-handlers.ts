@@ -1,22 +1,51 @@
 /**
  * Routes Discord events: slash commands to their modules, buttons and reactions on results to
  * new jobs. Expected failures (UserError) are answered to the member; anything else is logged
- * with context and answered with a short generic message.
+ * with context and answered with a short generic message. No handler's failure escapes: every
+ * event's promise ends in a log line at worst.
  */
 import { Events, Routes, type Client, type Interaction, type MessageReaction, type PartialMessageReaction, type PartialUser, type User } from 'discord.js';
+import type { JobRecord } from '../store/index.ts';
 import { UserError } from '../services/user-error.ts';
+import { acknowledge } from './acknowledge.ts';
 import type { BotContext } from './bot-context.ts';
 import { canReplyInChannel, requireJobPermissions } from './bot-permissions.ts';
 import { commandByName } from './command-registry.ts';
 import { parseCustomId } from './custom-ids.ts';
 import { presenterFor, replyError, type SubmissionDeps } from './job-submission.ts';
+import { RefusalLimiter } from './refusal-limiter.ts';
 import { REACTION_ACTIONS } from './result-message.ts';
 
 const GENERIC = 'Something went wrong on our side. Nothing was charged; please try again.';
 
-export function registerEventHandlers(client: Client, ctx: BotContext, deps: SubmissionDeps): void {
-  client.on(Events.InteractionCreate, (interaction) => void onInteraction(interaction, ctx, deps));
-  client.on(Events.MessageReactionAdd, (reaction, user) => void onReaction(client, reaction, user, ctx, deps));
+/** Least time between two refusal replies to one member's reactions in a server. */
+export const REACTION_REFUSAL_INTERVAL_MS = 60_000;
+
+export interface EventHandlerOptions {
+  /** Clock of the reaction refusal spacing, in milliseconds. @default Date.now */
+  now?: () => number;
+  /** @default REACTION_REFUSAL_INTERVAL_MS */
+  reactionRefusalIntervalMs?: number;
+  /** Where refusals not posted are noted; nowhere by default. */
+  debug?: (message: string) => void;
+}
+
+export function registerEventHandlers(client: Client, ctx: BotContext, deps: SubmissionDeps, options: EventHandlerOptions = {}): void {
+  const refusals = new RefusalLimiter(options.reactionRefusalIntervalMs ?? REACTION_REFUSAL_INTERVAL_MS, options.now);
+  client.on(Events.InteractionCreate, (interaction) => {
+    onInteraction(interaction, ctx, deps).catch((err) => deps.log(`interaction ${interaction.id}: its handler failed`, err));
+  });
+  client.on(Events.MessageReactionAdd, (reaction, user) => {
+    onReaction(client, reaction, user, ctx, deps, refusals, options.debug).catch((err) => deps.log(`reaction by ${user.id}: its handler failed`, err));
+  });
+}
+
+/** Custom ids come from the member's client and can be forged: the job must be this server's. */
+function jobOfThisServer(job: JobRecord | null, jobId: number, guildId: string | null): JobRecord {
+  if (!job || job.guildId !== guildId) {
+    throw new UserError('job.unknown', `There is no job ${jobId} in this server, so this button cannot start anything. Nothing was queued or charged.`);
+  }
+  return job;
 }
 
 async function onInteraction(interaction: Interaction, ctx: BotContext, deps: SubmissionDeps): Promise<void> {
@@ -24,13 +53,14 @@ async function onInteraction(interaction: Interaction, ctx: BotContext, deps: Su
     if (interaction.isChatInputCommand()) {
       const command = commandByName(interaction.commandName);
       if (!command) throw new UserError('command.unknown', `unknown command /${interaction.commandName}; run npm run deploy-commands`);
+      // Before any database work; a command Discord did not take does nothing.
+      if (command.defer && !(await acknowledge(interaction, command.defer, deps.log))) return;
       await command.execute(interaction, ctx);
     } else if (interaction.isButton()) {
       const action = parseCustomId(interaction.customId);
       if (!action) return;
       await ctx.submitJob(interaction, async () => {
-        const parent = await ctx.jobs.getJob(action.jobId);
-        if (!parent) throw new UserError('job.unknown', `job ${action.jobId} no longer exists`);
+        const parent = jobOfThisServer(await ctx.jobs.getJob(action.jobId), action.jobId, interaction.guildId);
         return action.action === 'reroll' ? { kind: 'reroll', parent } : { kind: action.action, parent, index: action.index };
       });
     }
@@ -52,6 +82,8 @@ async function onReaction(
   user: User | PartialUser,
   ctx: BotContext,
   deps: SubmissionDeps,
+  refusals: RefusalLimiter,
+  debug?: (message: string) => void,
 ): Promise<void> {
   try {
     if (user.bot) return;
@@ -60,7 +92,7 @@ async function onReaction(
     const message = reaction.message;
     if (!message.guildId) return;
     const job = await ctx.jobs.findByResultMessage(message.id);
-    if (!job) return; // not one of our results
+    if (!job || job.guildId !== message.guildId) return; // not one of our results here
     if (action !== 'reroll' && job.count !== 1) return; // on a grid, U/V buttons name the image
     const who = { guildId: message.guildId, channelId: message.channelId, userId: user.id, userName: user.username ?? undefined };
     const ask = action === 'reroll' ? { kind: 'reroll' as const, parent: job } : { kind: action, parent: job, index: 0 };
@@ -75,6 +107,11 @@ async function onReaction(
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       if (!canReplyInChannel(permissions)) return deps.log(`reaction by ${user.id} on ${message.id} refused, and the refusal cannot be posted here: ${err.message}`);
+      // Said once per member per interval; more would only repeat it in public.
+      if (!refusals.tryPost(`${who.guildId}:${user.id}`)) {
+        debug?.(`reaction ${reaction.emoji.name} by ${user.id} refused (${err.identifier}); not posted, one was posted recently`);
+        return;
+      }
       // No interaction to answer ephemerally: reply in the channel, addressed to the reactor only.
       await client.rest.post(Routes.channelMessages(message.channelId), {
         body: {

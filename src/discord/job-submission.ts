@@ -10,6 +10,7 @@ import { planJob } from '../services/job-requests.ts';
 import type { JobService } from '../services/job-service.ts';
 import type { ModerationService } from '../services/moderation-service.ts';
 import { UserError } from '../services/user-error.ts';
+import { acknowledge, waitingOutRateLimits } from './acknowledge.ts';
 import { requireJobPermissions } from './bot-permissions.ts';
 import { guildAttachmentLimit } from './fit-attachment.ts';
 import { JobPresenter, NO_PINGS, type PresenterTarget } from './job-presenter.ts';
@@ -63,33 +64,41 @@ export function presenterFor(deps: SubmissionDeps, job: JobRecord, extra: Partia
 
 export async function replyError(interaction: AnyInteraction, message: string): Promise<void> {
   const payload = { content: message, flags: MessageFlags.Ephemeral as const, allowedMentions: NO_PINGS };
-  if (interaction.deferred && !interaction.replied) {
+  if (interaction.deferred && !interaction.replied && interaction.ephemeral) {
+    // Only the member sees the "thinking..." reply: the refusal takes its place.
+    await waitingOutRateLimits(() => interaction.editReply({ content: message, allowedMentions: NO_PINGS }));
+  } else if (interaction.deferred && !interaction.replied) {
     // The public "thinking..." reply goes away; the refusal is for the member's eyes only.
     await interaction.deleteReply().catch(() => undefined);
-    await interaction.followUp(payload);
+    await waitingOutRateLimits(() => interaction.followUp(payload));
   } else if (interaction.replied) {
-    await interaction.followUp(payload);
+    await waitingOutRateLimits(() => interaction.followUp(payload));
   } else {
     await interaction.reply(payload);
   }
 }
 
+/**
+ * Bad input (a malformed /imagine) is refused before anything else, with a private reply; then
+ * the interaction is acknowledged publicly, before the database is read (banned words, a button's
+ * parent job), so Discord's 3 seconds hold whatever the database does. Refusals after that
+ * replace the public "thinking..." with a private message (replyError).
+ */
 export async function submitJob(deps: SubmissionDeps, interaction: AnyInteraction, askOrLoad: JobAsk | (() => Promise<JobAsk>)): Promise<void> {
   if (!interaction.inGuild()) {
     await interaction.reply({ content: 'Images are made in servers, not in direct messages.', flags: MessageFlags.Ephemeral });
     return;
   }
   const guildId = interaction.guildId;
-  let deferred: Promise<unknown> | undefined;
+  // A job the bot could not deliver here is refused, not charged; like the pure checks of what was
+  // typed, answered privately and at once (the router replies to these UserErrors).
+  requireJobPermissions(interaction.appPermissions);
+  const typed = typeof askOrLoad === 'function' ? undefined : planJob(deps.jobs.pipeline, askOrLoad);
+  if (!(await acknowledge(interaction, 'public', deps.log))) return;
   try {
-    requireJobPermissions(interaction.appPermissions); // a job the bot could not deliver here is refused, not charged
-    // Buttons read their parent job from the database: acknowledge first so Discord's 3 seconds hold.
-    if (typeof askOrLoad === 'function') deferred = interaction.deferReply();
     const ask = typeof askOrLoad === 'function' ? await askOrLoad() : askOrLoad;
-    const plan = planJob(deps.jobs.pipeline, ask); // bad values: refused here, nothing queued or charged
+    const plan = typed ?? planJob(deps.jobs.pipeline, ask); // bad values: refused here, nothing queued or charged
     await deps.moderation.checkPrompt(guildId, plan.resolved.prompt, plan.resolved.negativePrompt);
-    deferred ??= interaction.deferReply();
-    await deferred;
     const hint = await deps.moderation.moderatorHint(guildId);
     const expiresAt = new Date(tokenExpiry(interaction.createdTimestamp, deps.tokenLifetimeMs));
     await deps.jobs.submit(
@@ -107,7 +116,6 @@ export async function submitJob(deps: SubmissionDeps, interaction: AnyInteractio
       hint,
     );
   } catch (err) {
-    await deferred?.catch(() => undefined);
     if (err instanceof UserError) {
       await replyError(interaction, err.message);
       return;

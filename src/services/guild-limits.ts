@@ -57,6 +57,7 @@ export class GuildLimits {
       action: 'set-limits',
       target: null,
       details: { ...patch, before: { maxJobsPerUser: before.maxJobsPerUser.value, maxQueuePerGuild: before.maxQueuePerGuild.value } },
+      interactionId: actor.interactionId,
     });
     return this.current(actor.guildId, defaults);
   }

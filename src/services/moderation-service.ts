@@ -15,6 +15,8 @@ export interface Actor {
   /** Discord's Manage Server permission. */
   canManageGuild: boolean;
   roleIds: readonly string[];
+  /** The Discord interaction this comes from: a moderator's change applies once per interaction. */
+  interactionId?: string;
 }
 
 export class ModerationService {
@@ -128,10 +130,41 @@ export class ModerationService {
   }
 
   async audit(actor: Actor, action: string, target?: string, details?: unknown): Promise<void> {
-    await this.#store.modActions.record({ guildId: actor.guildId, actorId: actor.userId, action, target: target ?? null, details });
+    await this.#store.modActions.record({ guildId: actor.guildId, actorId: actor.userId, action, target: target ?? null, details, interactionId: actor.interactionId });
   }
 
   auditLog(guildId: string, limit = 20) {
     return this.#store.modActions.listRecent(guildId, { limit });
+  }
+
+  /**
+   * Runs a moderator's change (`work`, which audits it) at most once for the actor's interaction,
+   * however often Discord delivers it; a repeat is refused and changes nothing. Without an
+   * interaction id it just runs.
+   */
+  async applyOnce<T>(actor: Actor, action: string, target: string | null, work: () => Promise<T>): Promise<T> {
+    const interactionId = actor.interactionId;
+    if (!interactionId) return work();
+    const claim = await this.#store.modActions.claim({ guildId: actor.guildId, actorId: actor.userId, interactionId, action, target });
+    if (!claim.claimed) {
+      throw new UserError(
+        'mod.repeated',
+        claim.existing.pending
+          ? 'This command is already being carried out (or was interrupted); it is not applied a second time. /mod audit shows what happened.'
+          : 'This command was already carried out; it is not applied a second time. /mod audit shows it.',
+      );
+    }
+    let result: T;
+    try {
+      result = await work();
+    } catch (err) {
+      // A refusal changed nothing: drop the claim. Anything else may have changed something: keep it.
+      if (err instanceof UserError) await this.#store.modActions.release(interactionId);
+      throw err;
+    }
+    // A change is audited, which completes the claim; one still pending changed nothing ("it
+    // already was paused") and, like every no-op, leaves no line in the audit log.
+    await this.#store.modActions.release(interactionId);
+    return result;
   }
 }

@@ -91,6 +91,6 @@ export class QuotaAdmin {
   }
 
   async #audit(actor: Actor, action: string, target: string | null, details: unknown): Promise<void> {
-    await this.#store.modActions.record({ guildId: actor.guildId, actorId: actor.userId, action, target, details });
+    await this.#store.modActions.record({ guildId: actor.guildId, actorId: actor.userId, action, target, details, interactionId: actor.interactionId });
   }
 }

@@ -31,6 +31,6 @@ export type {
   SettleResult,
 } from './ledger-types.ts';
 export { normaliseBannedWord, type BannedWordRepository } from './banned-words.ts';
-export type { ModActionRecord, ModActionRepository, NewModAction } from './mod-actions.ts';
+export type { ClaimResult, ModActionClaim, ModActionRecord, ModActionRepository, NewModAction } from './mod-actions.ts';
 export type { MemberUsage, QuotaReportRepository } from './quota-reports.ts';
 export type { PausedGuildRepository } from './paused-guilds.ts';

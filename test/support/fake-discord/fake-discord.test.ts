@@ -21,7 +21,7 @@ import {
 } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestClock } from '../test-clock.ts';
-import { FakeDiscord, type FakeDiscordOptions } from './index.ts';
+import { errors, FakeDiscord, type FakeDiscordOptions } from './index.ts';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 
@@ -405,6 +405,50 @@ describe('FakeDiscord', () => {
     await fake.waitFor(() => commands.length === 2);
     clock.advance(3001);
     expect((await apiErrorOf(commands[1].reply('late'))).code).toBe(10062);
+  });
+
+  it('fails injected requests with a Discord error, or drops them before or after they take effect', async () => {
+    let commands: ChatInputCommandInteraction[] = [];
+    const { fake } = await start((bot) => {
+      commands = onCommand(bot, async () => {});
+    });
+    const callback = /\/callback$/;
+    const unknown = fake.failRequests({ method: 'POST', path: callback }, errors.unknownInteraction());
+    const first = fake.slashCommand({ name: 'imagine' });
+    await fake.waitFor(() => commands.length === 1);
+    expect((await apiErrorOf(commands[0].deferReply())).code).toBe(10062);
+    expect([unknown.hits, first.callback]).toEqual([1, null]);
+
+    fake.failRequests({ method: 'POST', path: callback }, 'drop-before');
+    const second = fake.slashCommand({ name: 'imagine' });
+    await fake.waitFor(() => commands.length === 2);
+    await expect(commands[1].deferReply()).rejects.toThrow(/other side closed/);
+    expect(second.callback).toBeNull();
+
+    fake.failRequests({ method: 'POST', path: callback }, 'drop-after');
+    const third = fake.slashCommand({ name: 'imagine' });
+    await fake.waitFor(() => commands.length === 3);
+    await expect(commands[2].deferReply()).rejects.toThrow(/other side closed/);
+    // Discord has it: the "thinking..." placeholder exists, though the client never heard back.
+    expect(third.callback?.type).toBe(5);
+    expect(third.original?.content).toBe('');
+  });
+
+  it('redelivers an interaction with its id and token, and forges button clicks with any custom id', async () => {
+    const seen: Array<[string, string]> = [];
+    const { fake } = await start((bot) => {
+      onCommand(bot, (interaction) => interaction.reply({ content: 'grid', components: [gridRow()] }));
+      bot.on(Events.InteractionCreate, (interaction) => {
+        if (interaction.isButton()) seen.push([interaction.id, interaction.customId]);
+      });
+    });
+    const cmd = fake.slashCommand({ name: 'imagine' });
+    const grid = await cmd.waitForOriginal();
+    const click = fake.clickButton(grid, 'U1');
+    fake.redeliver(click);
+    const forged = fake.forgeButtonClick(grid, 'u:999:0');
+    await fake.waitFor(() => seen.length === 3);
+    expect(seen).toEqual([[click.id, 'U1'], [click.id, 'U1'], [forged.id, 'u:999:0']]);
   });
 
   it('rejects what Discord rejects: a sixth button in a row, a reaction written as :mag:', async () => {

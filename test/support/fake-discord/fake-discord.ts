@@ -12,7 +12,7 @@ import { dispatchButtonClick, dispatchSlashCommand } from './interaction-dispatc
 import type { OptionValue } from './command-options.ts';
 import { createMessage, deleteMessage } from './message-ops.ts';
 import { RateLimitStorm, type RateLimitOptions } from './rate-limits.ts';
-import { RequestFailure, RequestHold, type RequestMatch } from './request-faults.ts';
+import { RequestFailure, RequestHold, type RequestFailureKind, type RequestMatch } from './request-faults.ts';
 import { errors, type ApiError } from './api-error.ts';
 import { addReaction, emojiKey, removeReaction } from './reaction-ops.ts';
 import type {
@@ -274,12 +274,14 @@ export class FakeDiscord {
   // Refusals and stalls.
 
   /**
-   * The next `count` (default 1) matching requests are refused with a Discord error and change
-   * nothing, e.g. `failRequests({ method: 'POST', path: '/channels/' }, 'missingPermissions')`.
+   * The next `count` (default 1) matching requests fail: refused with a Discord error, changing
+   * nothing (`failRequests({ method: 'POST', path: '/channels/' }, 'missingPermissions')`, or an
+   * ApiError such as `errors.unknownInteraction()`), or by a connection dropped before or after the
+   * request took effect ('drop-before', 'drop-after').
    */
-  failRequests(match: RequestMatch, error: keyof typeof errors | (() => ApiError)): RequestFailure {
-    const make = typeof error === 'function' ? error : (errors[error] as () => ApiError);
-    const failure = new RequestFailure(match, make);
+  failRequests(match: RequestMatch, error: keyof typeof errors | Exclude<RequestFailureKind, ApiError> | ApiError): RequestFailure {
+    const kind: RequestFailureKind = typeof error === 'string' && error in errors ? (errors[error as keyof typeof errors] as () => ApiError) : (error as RequestFailureKind);
+    const failure = new RequestFailure(match, kind);
     this.#failures.push(failure);
     return failure;
   }
@@ -289,6 +291,24 @@ export class FakeDiscord {
     const hold = new RequestHold(match);
     this.#holds.push(hold);
     return hold;
+  }
+
+  /**
+   * Delivers an interaction's INTERACTION_CREATE again, as a gateway replay can: same id, same token.
+   * Its acknowledgement can be made once only (40060 after that).
+   */
+  redeliver(interaction: InteractionHandle): void {
+    this.#context.gateway.dispatch('INTERACTION_CREATE', interaction.record.payload);
+  }
+
+  /**
+   * A click as a modified client can send it: a custom_id the message does not carry. Custom ids
+   * come from the user's client, so the bot must not trust what they name.
+   */
+  forgeButtonClick(message: Ref<MessageRecord>, customId: string, user: Ref<UserRecord> = this.user): InteractionHandle {
+    const target = this.#messageRecord(message);
+    const userId = this.#memberOf(target.guildId, idOf(user));
+    return new InteractionHandle(dispatchButtonClick(this.#context, target, customId, userId, { forged: true }), this);
   }
 
   // Inspection.

@@ -83,14 +83,14 @@ async function handle(deps: HttpServerDeps, request: IncomingMessage, response: 
     if ((await Promise.race([gate.then(() => 'released'), deps.closing.then(() => 'closed')])) === 'closed') return;
     break;
   }
+  const failure = firstFailure(deps.failures, record);
+  if (failure === 'drop-before') return drop(response, record);
   try {
-    for (const failure of deps.failures) {
-      const error = failure.take(record);
-      if (error) throw error;
-    }
+    if (failure && failure !== 'drop-after') throw failure;
     if (!match) throw errors.notFound();
     if (!match.route.tokenAuth && request.headers.authorization !== `Bot ${deps.botToken}`) throw errors.unauthorized();
     const result = match.route.handler({ params: match.params, query: url.searchParams, body: json, files, authorization: request.headers.authorization });
+    if (failure === 'drop-after') return drop(response, record);
     send(response, record, result.status, result.body, okHeaders(route));
   } catch (error) {
     if (!(error instanceof ApiError)) {
@@ -99,6 +99,14 @@ async function handle(deps: HttpServerDeps, request: IncomingMessage, response: 
     }
     send(response, record, error.status, error.toJSON(), okHeaders(route));
   }
+}
+
+function firstFailure(failures: readonly RequestFailure[], record: RequestRecord): ReturnType<RequestFailure['take']> {
+  for (const failure of failures) {
+    const how = failure.take(record);
+    if (how) return how;
+  }
+  return undefined;
 }
 
 /** The guild a request is about: the channel's, or the guild where the webhook's interaction was made. */
@@ -117,6 +125,13 @@ function send(response: ServerResponse, record: RequestRecord, status: number, b
     return;
   }
   response.writeHead(status, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/** Closes the connection without an answer: the client sees a network error. */
+function drop(response: ServerResponse, record: RequestRecord): void {
+  record.status = -1;
+  record.error = 'connection dropped';
+  response.socket?.destroy();
 }
 
 function serveAttachment(deps: HttpServerDeps, segments: string[], response: ServerResponse): void {

@@ -3,7 +3,8 @@ export { FakeDiscord, type FakeDiscordOptions, type Ref, type SlashCommandInput 
 export { InteractionHandle } from './interaction-handle.ts';
 export type { OptionValue, TypedOption } from './command-options.ts';
 export type { RateLimitOptions, RateLimitStorm } from './rate-limits.ts';
-export type { RequestFailure, RequestHold, RequestMatch } from './request-faults.ts';
+export type { RequestFailure, RequestFailureKind, RequestHold, RequestMatch } from './request-faults.ts';
+export { ApiError, errors } from './api-error.ts';
 export type { UndeliveredEvent } from './gateway.ts';
 export type { WaitOptions } from './wait-for.ts';
 export type {

@@ -54,16 +54,25 @@ export function dispatchSlashCommand(context: FakeContext, spec: SlashCommandSpe
   });
 }
 
-/** A click on a button of `message`; throws when no enabled button with that custom_id is on it. */
-export function dispatchButtonClick(context: FakeContext, message: MessageRecord, customId: string, userId: string): InteractionRecord {
+/**
+ * A click on a button of `message`; throws when no enabled button with that custom_id is on it,
+ * unless `forged` (a modified client sending any custom_id).
+ */
+export function dispatchButtonClick(
+  context: FakeContext,
+  message: MessageRecord,
+  customId: string,
+  userId: string,
+  options: { forged?: boolean } = {},
+): InteractionRecord {
   if (message.deletedAt !== null) throw new Error(`message ${message.id} was deleted; its buttons cannot be clicked`);
   const buttons = findComponents(message.components, (c) => c.type === 2);
   const button = buttons.find((b) => b.custom_id === customId);
-  if (!button) {
+  if (!button && !options.forged) {
     const present = buttons.map((b) => String(b.custom_id ?? b.url)).join(', ') || 'none';
     throw new Error(`message ${message.id} has no button "${customId}" (buttons: ${present})`);
   }
-  if (button.disabled === true) throw new Error(`button "${customId}" on message ${message.id} is disabled`);
+  if (button?.disabled === true) throw new Error(`button "${customId}" on message ${message.id} is disabled`);
   return dispatchInteraction(context, {
     type: 3,
     guildId: message.guildId,

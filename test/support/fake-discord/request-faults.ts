@@ -1,7 +1,9 @@
 /**
- * Faults a test injects into matching requests, beside rate-limit storms: Discord refusing a post
- * with one of its JSON errors (50013 Missing Permissions, 10003 Unknown Channel, ...), and a request
- * held unanswered until the test releases it (a slow or stalled Discord, without timing).
+ * Faults a test injects into matching requests, beside rate-limit storms: Discord refusing a
+ * request with one of its JSON errors (50013 Missing Permissions, 10062 Unknown interaction...),
+ * the connection dropped before or after Discord acted on it (a client sees a network error either
+ * way and cannot tell them apart), and a request held unanswered until the test releases it (a
+ * slow or stalled Discord, without timing).
  */
 import type { ApiError } from './api-error.ts';
 import type { RequestRecord } from './records.ts';
@@ -17,24 +19,32 @@ export interface RequestMatch {
   readonly count?: number;
 }
 
+/**
+ * An ApiError (or a maker of one): answered instead of running the route, so nothing happens.
+ * 'drop-before': the connection closes unanswered and nothing happens.
+ * 'drop-after': the request takes effect, then the connection closes unanswered.
+ */
+export type RequestFailureKind = ApiError | (() => ApiError) | 'drop-before' | 'drop-after';
+
 function matches(match: RequestMatch, request: RequestRecord): boolean {
   if (match.method && match.method.toUpperCase() !== request.method) return false;
   const pathOk = typeof match.path === 'string' ? request.path.includes(match.path) : match.path.test(request.path);
   return pathOk && (match.where?.(request) ?? true);
 }
 
-/** Answers the next `count` matching requests with a Discord error instead of carrying them out. */
+/** Fails the next `count` matching requests; `hits` counts those it failed. */
 export class RequestFailure {
   hits = 0;
   constructor(
     readonly match: RequestMatch,
-    readonly error: () => ApiError,
+    readonly failure: RequestFailureKind,
   ) {}
 
-  take(request: RequestRecord): ApiError | undefined {
+  /** How this request fails, or undefined when the failure does not apply to it. */
+  take(request: RequestRecord): ApiError | 'drop-before' | 'drop-after' | undefined {
     if (this.hits >= (this.match.count ?? 1) || !matches(this.match, request)) return undefined;
     this.hits += 1;
-    return this.error();
+    return typeof this.failure === 'function' ? this.failure() : this.failure;
   }
 }
 
