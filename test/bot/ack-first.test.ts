@@ -75,7 +75,7 @@ describe('with a database that stalls', () => {
       expect(cmd.callback?.type).toBe(REPLY);
       expect(reply.flags & EPHEMERAL).toBe(EPHEMERAL);
       // Answered while the database still stalls: the refusal did not wait for it.
-      expect(reply.content).toMatch(/steps must be a whole number from 1 to 150, got 0/);
+      expect(reply.content).toMatch(/`steps` must be a whole number from 1 to 150, got 0/);
     } finally {
       stall.release();
     }
