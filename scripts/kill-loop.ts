@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { formatReport, runKillLoop } from '../test/support/kill-loop/kill-loop.ts';
+import { whole } from './cli-number.ts';
 
 const { values } = parseArgs({
   options: {
@@ -17,15 +18,6 @@ const { values } = parseArgs({
     strict: { type: 'boolean', default: false },
   },
 });
-
-function whole(name: string, raw: string, min: number): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`--${name} must be a whole number of at least ${min}, got "${raw}"`);
-    process.exit(2);
-  }
-  return n;
-}
 
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : whole('seed', values.seed, 0);
 const rounds = whole('rounds', values.rounds, 1);

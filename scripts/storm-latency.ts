@@ -6,10 +6,10 @@
  * messages answers 429 for a while. Prints both and their ratio.
  */
 import { parseArgs } from 'node:util';
-import { REST, Routes } from 'discord.js';
-import { COMMANDS } from '../src/discord/command-registry.ts';
 import { startHarness, type Harness } from '../test/support/bot-harness.ts';
+import { registerCommands } from '../test/support/bot-environment.ts';
 import type { GuildRecord, InteractionHandle, MessageRecord, UserRecord } from '../test/support/fake-discord/index.ts';
+import { whole } from './cli-number.ts';
 
 const { values } = parseArgs({
   options: {
@@ -19,15 +19,6 @@ const { values } = parseArgs({
     'retry-after-ms': { type: 'string', default: '1000' },
   },
 });
-
-function whole(name: string, raw: string, min: number): number {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`--${name} must be a whole number of at least ${min}, got "${raw}"`);
-    process.exit(2);
-  }
-  return n;
-}
 
 const JOBS = whole('jobs', values.jobs, 1);
 const STEPS = whole('steps', values.steps, 1);
@@ -60,9 +51,7 @@ async function scenario(storm: boolean): Promise<Run> {
   const h = await startHarness({ INFERENCE_SLOTS: '1', PREVIEW_INTERVAL_MS: '1000', MAX_JOBS_PER_USER: '50', MAX_QUEUE_PER_GUILD: '100' });
   try {
     const b: GuildRecord = h.discord.addGuild({ name: 'Server B' });
-    await new REST({ api: h.discord.restUrl })
-      .setToken(h.discord.botToken)
-      .put(Routes.applicationGuildCommands(h.discord.applicationId, b.id), { body: COMMANDS.map((c) => c.data.toJSON()) });
+    await registerCommands(h.discord, b.id);
     const memberA: UserRecord = h.discord.user;
     const memberB: UserRecord = h.discord.newMember({ username: 'b-member', guild: b });
     // Warm the engine (first-run allocations) outside the measurement.

@@ -3,8 +3,8 @@
  * local server. Jobs cost their steps × pixels against the model's default job (20 steps, 128x128).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/bot-harness.ts';
-import type { InteractionHandle, MessageRecord, UserRecord } from '../support/fake-discord/index.ts';
+import { imagineOutcome, startHarness, type Harness } from '../support/bot-harness.ts';
+import type { UserRecord } from '../support/fake-discord/index.ts';
 
 const DAILY = 10;
 const EPHEMERAL = 64;
@@ -17,20 +17,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
-
-/** How an /imagine ended: its result, or the refusal the member read. */
-function outcome(cmd: InteractionHandle): Promise<{ result?: MessageRecord; refusal?: MessageRecord }> {
-  return h.discord.waitFor(
-    () => {
-      if (cmd.followups[0]) return { refusal: cmd.followups[0] };
-      if (cmd.original && hasImage(cmd.original)) return { result: cmd.original };
-      return undefined;
-    },
-    { timeoutMs: 120_000 },
-  );
-}
-
 const balance = (user: UserRecord) => h.bot.context.quota.balance(h.discord.guild.id, user.id);
 const ledger = (user: UserRecord) => h.bot.store.ledger.history(h.discord.guild.id, user.id, { limit: 50 });
 
@@ -38,7 +24,7 @@ describe('credits that follow compute', () => {
   it('a 150-step 3:2 grid is refused with its price (45 credits, 11.25 default images each); nothing is queued or charged', async () => {
     const member = h.discord.newMember({ username: 'heavy' });
     const cmd = h.discord.slashCommand({ name: 'imagine', user: member, options: { prompt: 'a red circle', steps: 150, aspect: '3:2', count: 4 } });
-    const { refusal } = await outcome(cmd);
+    const { refusal } = await imagineOutcome(h, cmd);
     expect(refusal!.flags & EPHEMERAL).toBe(EPHEMERAL);
     expect(refusal!.content).toMatch(
       /^This job \(4 images, 150 steps, 192x128\) costs 45 credits \(each image is 11\.25x the compute of a default 20-step 128x128 image\) and you have 10 left today\./,
@@ -50,7 +36,7 @@ describe('credits that follow compute', () => {
 
   it('a 40-step single image costs 2 credits, twice a default one', async () => {
     const member = h.discord.newMember({ username: 'light' });
-    const { result } = await outcome(h.discord.slashCommand({ name: 'imagine', user: member, options: { prompt: 'a blue square', steps: 40, count: 1 } }));
+    const { result } = await imagineOutcome(h, h.discord.slashCommand({ name: 'imagine', user: member, options: { prompt: 'a blue square', steps: 40, count: 1 } }));
     expect(result).toBeDefined();
     const job = await h.discord.waitFor(() => h.bot.store.jobs.findByResultMessage(result!.id));
     expect(job.cost).toBe(2);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobObserver } from '../../src/services/job-observer.ts';
 import { UserError } from '../../src/services/user-error.ts';
 import type { LedgerEntry } from '../../src/store/index.ts';
-import { startHarness, type Harness } from '../support/bot-harness.ts';
+import { imagineOutcome, startHarness, type Harness } from '../support/bot-harness.ts';
 import type { InteractionHandle, MessageRecord, SlashCommandInput, UserRecord } from '../support/fake-discord/index.ts';
 
 const DAILY = 3;
@@ -28,7 +28,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
 const EPHEMERAL = 64;
 
 /** The first thing the member reads: a direct reply, or the followup that replaced a deferral. */
@@ -38,18 +37,6 @@ function answer(cmd: InteractionHandle): Promise<MessageRecord> {
 
 async function run(input: SlashCommandInput): Promise<MessageRecord> {
   return answer(h.discord.slashCommand(input));
-}
-
-/** How an /imagine ended: its result, or the refusal the member read. */
-function outcome(cmd: InteractionHandle): Promise<{ result?: MessageRecord; refusal?: MessageRecord }> {
-  return h.discord.waitFor(
-    () => {
-      if (cmd.followups[0]) return { refusal: cmd.followups[0] };
-      if (cmd.original && hasImage(cmd.original)) return { result: cmd.original };
-      return undefined;
-    },
-    { timeoutMs: 120_000 },
-  );
 }
 
 function imagine(user: UserRecord, count: number, prompt = 'a red circle'): InteractionHandle {
@@ -77,7 +64,7 @@ describe('credits for members', () => {
   it('/quota me shows what is left, when it renews, whom to ask, and recent charges', async () => {
     clock = new Date('2030-03-10T12:00:00Z');
     const member = h.discord.newMember({ username: 'me-user' });
-    const { result } = await outcome(imagine(member, 2));
+    const { result } = await imagineOutcome(h, imagine(member, 2));
     const job = await jobOf(result!);
     const me = await run({ name: 'quota', subcommand: 'me', user: member });
     expect(me.flags & EPHEMERAL).toBe(EPHEMERAL);
@@ -92,7 +79,7 @@ describe('credits for members', () => {
     clock = new Date('2030-03-10T12:00:00Z');
     const member = h.discord.newMember({ username: 'short' });
     await run({ name: 'quota', subcommand: 'set', user: moderator, options: { user: member, daily: 1 } });
-    const { refusal } = await outcome(imagine(member, 2));
+    const { refusal } = await imagineOutcome(h, imagine(member, 2));
     expect(refusal!.flags & EPHEMERAL).toBe(EPHEMERAL);
     expect(refusal!.content).toBe(
       'This needs 2 credits and you have 1 left today. Your 1 daily credits renew in 18 h 0 min (06:00 UTC). For more, ask a server moderator (Manage Server).',
@@ -103,7 +90,7 @@ describe('credits for members', () => {
     const role = h.discord.addRole(h.discord.guild, { name: 'helpers' });
     await run({ name: 'mod', subcommand: 'role', user: moderator, options: { role } });
     try {
-      const again = await outcome(imagine(member, 2));
+      const again = await imagineOutcome(h, imagine(member, 2));
       expect(again.refusal!.content).toMatch(new RegExp(`For more, ask a moderator \\(<@&${role.id}>\\)\\.$`));
       expect(again.refusal!.pings.roles).toEqual([]);
     } finally {
@@ -114,22 +101,22 @@ describe('credits for members', () => {
   it('rolls the day over at QUOTA_RESET_HOUR_UTC: the allowance renews, bonus credits carry over', async () => {
     clock = new Date('2030-03-12T20:00:00Z');
     const member = h.discord.newMember({ username: 'night-owl' });
-    expect((await outcome(imagine(member, 3))).result).toBeDefined();
-    const spent = await outcome(imagine(member, 1));
+    expect((await imagineOutcome(h, imagine(member, 3))).result).toBeDefined();
+    const spent = await imagineOutcome(h, imagine(member, 1));
     expect(spent.refusal!.content).toContain('you have 0 left today. Your 3 daily credits renew in 10 h 0 min (06:00 UTC)');
     await run({ name: 'quota', subcommand: 'grant', user: moderator, options: { user: member, credits: 2, reason: 'contest prize' } });
-    expect((await outcome(imagine(member, 1))).result).toBeDefined(); // from the bonus
+    expect((await imagineOutcome(h, imagine(member, 1))).result).toBeDefined(); // from the bonus
 
     clock = new Date('2030-03-13T05:59:00Z');
     expect(await balance(member)).toMatchObject({ daily: 0, bonus: 1, available: 1 });
-    const stillSpent = await outcome(imagine(member, 2));
+    const stillSpent = await imagineOutcome(h, imagine(member, 2));
     expect(stillSpent.refusal!.content).toContain('This needs 2 credits and you have 1 left today. Your 3 daily credits renew in 1 min (06:00 UTC)');
 
     clock = new Date('2030-03-13T06:00:00Z');
     const me = await run({ name: 'quota', subcommand: 'me', user: member });
     expect(me.content).toContain('You have **4 credits left**: 3 of 3 daily (bot default) + 1 bonus');
     expect(me.content).toContain('+2 bonus by <@' + moderator.id + '> (contest prize)');
-    expect((await outcome(imagine(member, 4))).result).toBeDefined();
+    expect((await imagineOutcome(h, imagine(member, 4))).result).toBeDefined();
     expect(await balance(member)).toMatchObject({ daily: 0, bonus: 0, available: 0 });
   });
 });
@@ -138,8 +125,8 @@ describe('simultaneous requests', () => {
   it('with one credit left, two requests at once give one job and one clear refusal', async () => {
     clock = new Date('2030-03-10T12:00:00Z');
     const member = h.discord.newMember({ username: 'last-credit' });
-    await outcome(imagine(member, 2));
-    const both = await Promise.all([imagine(member, 1, 'a blue star'), imagine(member, 1, 'a green star')].map(outcome));
+    await imagineOutcome(h, imagine(member, 2));
+    const both = await Promise.all([imagine(member, 1, 'a blue star'), imagine(member, 1, 'a green star')].map((c) => imagineOutcome(h, c)));
     expect(both.filter((o) => o.result)).toHaveLength(1);
     const refusals = both.flatMap((o) => o.refusal ?? []);
     expect(refusals).toHaveLength(1);
@@ -153,7 +140,7 @@ describe('simultaneous requests', () => {
     clock = new Date('2030-03-10T12:00:00Z');
     const member = h.discord.newMember({ username: 'racer' });
     const cmds = Array.from({ length: 8 }, (_, k) => imagine(member, 1, `a yellow square ${k}`));
-    const outcomes = await Promise.all(cmds.map(outcome));
+    const outcomes = await Promise.all(cmds.map((c) => imagineOutcome(h, c)));
     await h.bot.jobs.idle();
     expect(outcomes.filter((o) => o.result)).toHaveLength(3);
     for (const o of outcomes.flatMap((x) => x.refusal ?? [])) expect(o.content).toMatch(/^This needs 1 credit and you have 0 left today\./);
@@ -284,7 +271,7 @@ describe('moderators and credits', () => {
     clock = new Date('2030-03-10T12:00:00Z');
     const member = h.discord.newMember({ username: 'unlucky' });
     await run({ name: 'quota', subcommand: 'grant', user: moderator, options: { user: member, credits: 1 } });
-    await outcome(imagine(member, 4));
+    await imagineOutcome(h, imagine(member, 4));
     expect(await balance(member)).toMatchObject({ available: 0 });
     const reset = await run({ name: 'quota', subcommand: 'reset', user: moderator, options: { user: member } });
     expect(reset.content).toBe(`Gave <@${member.id}> back 3 of today's credits. Now: **3 credits left**: 3 of 3 daily (bot default).`);
@@ -296,8 +283,8 @@ describe('moderators and credits', () => {
     clock = new Date('2030-04-01T12:00:00Z'); // a fresh quota day: only this test's members used credits
     const heavy = h.discord.newMember({ username: 'heavy' });
     const light = h.discord.newMember({ username: 'light' });
-    await outcome(imagine(heavy, 3));
-    const lightJob = await outcome(imagine(light, 1));
+    await imagineOutcome(h, imagine(heavy, 3));
+    const lightJob = await imagineOutcome(h, imagine(light, 1));
     const top = await run({ name: 'quota', subcommand: 'top', user: moderator });
     expect(top.content.split('\n').slice(1)).toEqual([`1. <@${heavy.id}> · 3 credits · 1 job`, `2. <@${light.id}> · 1 credit · 1 job`]);
     const jobId = (await jobOf(lightJob.result!)).id;
@@ -313,7 +300,7 @@ describe('moderators and credits', () => {
     clock = new Date('2030-03-10T12:00:00Z');
     const auditor = h.discord.newMember({ username: 'auditor', permissions: PermissionFlagsBits.ManageGuild });
     const member = h.discord.newMember({ username: 'audited' });
-    await outcome(imagine(member, 1));
+    await imagineOutcome(h, imagine(member, 1));
     await run({ name: 'quota', subcommand: 'set', user: auditor, options: { user: member, daily: 7 } });
     await run({ name: 'quota', subcommand: 'grant', user: auditor, options: { user: member, credits: 4, reason: 'helped out' } });
     await run({ name: 'quota', subcommand: 'reset', user: auditor, options: { user: member } });

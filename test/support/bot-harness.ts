@@ -5,13 +5,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REST, Routes } from 'discord.js';
 import { startBot, type RunningBot, type StartOptions } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
-import { COMMANDS } from '../../src/discord/command-registry.ts';
+import { botEnvironment, registerCommands } from './bot-environment.ts';
 import { EngineGate } from './engine-gate.ts';
-import { FakeDiscord, type FakeDiscordOptions } from './fake-discord/index.ts';
-import { EMBEDDED_MODEL_DIR, embeddedPipeline } from './model.ts';
+import { FakeDiscord, type FakeDiscordOptions, type InteractionHandle, type MessageRecord } from './fake-discord/index.ts';
+import { embeddedPipeline } from './model.ts';
 
 export interface Harness {
   discord: FakeDiscord;
@@ -32,20 +31,8 @@ export async function startHarness(
 ): Promise<Harness> {
   const discord = await FakeDiscord.start(options.discord);
   const dir = mkdtempSync(path.join(tmpdir(), 'bot-test-'));
-  const config = loadConfig({
-    DISCORD_TOKEN: discord.botToken,
-    DISCORD_CLIENT_ID: discord.applicationId,
-    DISCORD_API_URL: discord.restUrl,
-    DATABASE_URL: `file:${path.join(dir, 'bot.db')}`,
-    IMAGE_DIR: path.join(dir, 'images'),
-    MODEL_DIR: EMBEDDED_MODEL_DIR,
-    PREVIEW_INTERVAL_MS: '250',
-    ...env,
-  });
-  // Register the commands as `npm run deploy-commands` does, so options arrive typed.
-  await new REST({ api: discord.restUrl })
-    .setToken(discord.botToken)
-    .put(Routes.applicationGuildCommands(discord.applicationId, discord.guild.id), { body: COMMANDS.map((c) => c.data.toJSON()) });
+  const config = loadConfig({ ...botEnvironment(discord, dir), ...env });
+  await registerCommands(discord);
   const logs: string[] = [];
   const log = (m: string, err?: unknown) => void logs.push(`${m}${err ? `: ${(err as Error).message ?? err}` : ''}`);
   const engine = new EngineGate(await embeddedPipeline());
@@ -82,4 +69,18 @@ export function buttonIds(components: unknown[]): string[][] {
  */
 export async function jobOf(h: Harness, messageId: string) {
   return h.discord.waitFor(() => h.bot.store.jobs.findByResultMessage(messageId));
+}
+
+const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
+
+/** How an /imagine ended: its result, or the refusal the member read. */
+export function imagineOutcome(h: Harness, cmd: InteractionHandle): Promise<{ result?: MessageRecord; refusal?: MessageRecord }> {
+  return h.discord.waitFor(
+    () => {
+      if (cmd.followups[0]) return { refusal: cmd.followups[0] };
+      if (cmd.original && hasImage(cmd.original)) return { result: cmd.original };
+      return undefined;
+    },
+    { timeoutMs: 120_000 },
+  );
 }

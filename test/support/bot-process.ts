@@ -7,30 +7,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { REST, Routes } from 'discord.js';
-import { COMMANDS } from '../../src/discord/command-registry.ts';
+import { botEnvironment, registerCommands } from './bot-environment.ts';
 import { FakeDiscord } from './fake-discord/index.ts';
-import { EMBEDDED_MODEL_DIR } from './model.ts';
 import { repoRoot } from './repo-paths.ts';
 
 /** A fake Discord with the commands registered, and the environment `npm start` needs to use it. */
 export async function fakeWorld(): Promise<{ discord: FakeDiscord; env: Record<string, string>; dir: string }> {
   const discord = await FakeDiscord.start();
-  await new REST({ api: discord.restUrl })
-    .setToken(discord.botToken)
-    .put(Routes.applicationGuildCommands(discord.applicationId, discord.guild.id), { body: COMMANDS.map((c) => c.data.toJSON()) });
+  await registerCommands(discord);
   const dir = mkdtempSync(path.join(tmpdir(), 'bot-process-'));
-  const env = {
-    PATH: process.env.PATH ?? '',
-    DISCORD_TOKEN: discord.botToken,
-    DISCORD_CLIENT_ID: discord.applicationId,
-    DISCORD_API_URL: discord.restUrl,
-    DATABASE_URL: `file:${path.join(dir, 'bot.db')}`,
-    IMAGE_DIR: path.join(dir, 'images'),
-    MODEL_DIR: EMBEDDED_MODEL_DIR,
-    ORT_THREADS: '1',
-    PREVIEW_INTERVAL_MS: '250',
-  };
+  const env = { PATH: process.env.PATH ?? '', ...botEnvironment(discord, dir), ORT_THREADS: '1' };
   return { discord, env, dir };
 }
 

@@ -12,13 +12,11 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { REST, Routes } from 'discord.js';
 import { loadConfig } from '../../../src/config/config.ts';
-import { COMMANDS } from '../../../src/discord/command-registry.ts';
 import { QuotaService } from '../../../src/services/quota-service.ts';
 import { openStore, type JobRecord } from '../../../src/store/index.ts';
+import { botEnvironment, registerCommands } from '../bot-environment.ts';
 import { FakeDiscord, type InteractionRecord, type UserRecord } from '../fake-discord/index.ts';
-import { EMBEDDED_MODEL_DIR } from '../model.ts';
 import { repoRoot } from '../repo-paths.ts';
 import { mulberry32, type Random } from './random.ts';
 
@@ -100,20 +98,12 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
 
   const discord = await FakeDiscord.start();
   try {
-    await new REST({ api: discord.restUrl })
-      .setToken(discord.botToken)
-      .put(Routes.applicationGuildCommands(discord.applicationId, discord.guild.id), { body: COMMANDS.map((c) => c.data.toJSON()) });
+    await registerCommands(discord);
     const members = Array.from({ length: options.members ?? 4 }, (_, k) => discord.newMember({ username: `member${k + 1}` }));
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
-      DISCORD_TOKEN: discord.botToken,
-      DISCORD_CLIENT_ID: discord.applicationId,
-      DISCORD_API_URL: discord.restUrl,
-      DATABASE_URL: `file:${dbFile}`,
-      IMAGE_DIR: path.join(dir, 'images'),
-      MODEL_DIR: EMBEDDED_MODEL_DIR,
+      ...botEnvironment(discord, dir),
       ORT_THREADS: '1',
-      PREVIEW_INTERVAL_MS: '250',
       DEFAULT_DAILY_QUOTA: String(allowance),
       // Half a day away from now, so the run never crosses a renewal.
       QUOTA_RESET_HOUR_UTC: String((new Date().getUTCHours() + 12) % 24),
