@@ -1,7 +1,8 @@
 /**
  * The delivery stage: posts generated results, apart from the inference slots. A slot is free as
- * soon as the engine is done and the images are saved; here, at most `concurrency` posts run at
- * once, however long Discord makes them wait (429s, slow uploads). The member is charged when the
+ * soon as the engine is done and the images are saved; here, at most `concurrency` posts of one
+ * server run at once, however long Discord makes them wait (429s, slow uploads). Each server has
+ * its own line: a server whose channel is rate-limited for minutes holds up only its own posts. The member is charged when the
  * post succeeds, and refunded when it is refused. Shutdown waits a bounded time, then stops; a
  * result not yet posted stays 'generated' in the database and the next start posts it.
  */
@@ -17,7 +18,7 @@ export interface DeliveryDeps {
   files: ImageFiles;
   quota: QuotaService;
   /**
-   * Results posted at once.
+   * Results of one server posted at once.
    *
    * @default 4
    */
@@ -32,7 +33,9 @@ export const DEFAULT_DELIVERY_CONCURRENCY = 4;
 
 export class DeliveryStage {
   readonly #d: DeliveryDeps;
-  readonly #queue: PQueue;
+  readonly #concurrency: number;
+  /** One line per server with results to post; a line goes once it is empty. */
+  readonly #queues = new Map<string, PQueue>();
   readonly #inFlight = new Set<AbortController>();
   #halted = false;
 
@@ -40,12 +43,32 @@ export class DeliveryStage {
     const concurrency = deps.concurrency ?? DEFAULT_DELIVERY_CONCURRENCY;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new TypeError(`expected delivery concurrency to be a whole number >= 1, got ${concurrency}`);
     this.#d = deps;
-    this.#queue = new PQueue({ concurrency });
+    this.#concurrency = concurrency;
   }
 
   /** Results waiting to be posted or being posted. */
   get pending(): number {
-    return this.#queue.size + this.#queue.pending;
+    let n = 0;
+    for (const q of this.#queues.values()) n += q.size + q.pending;
+    return n;
+  }
+
+  #queueOf(guildId: string): PQueue {
+    let queue = this.#queues.get(guildId);
+    if (!queue) {
+      const created = new PQueue({ concurrency: this.#concurrency });
+      created.on('idle', () => {
+        if (this.#queues.get(guildId) === created) this.#queues.delete(guildId);
+      });
+      this.#queues.set(guildId, created);
+      queue = created;
+    }
+    return queue;
+  }
+
+  /** Resolves once every server's line is empty, including lines that start meanwhile. */
+  async #allIdle(): Promise<void> {
+    while (this.#queues.size > 0) await Promise.all([...this.#queues.values()].map((q) => q.onIdle()));
   }
 
   /**
@@ -53,7 +76,7 @@ export class DeliveryStage {
    * `stored` (after a restart) the result is read back from the image store.
    */
   deliver(job: JobRecord, observer: JobObserver, stored?: StoredResult): Promise<DeliveryOutcome> {
-    return this.#queue.add(() => this.#deliver(job, observer, stored)) as Promise<DeliveryOutcome>;
+    return this.#queueOf(job.guildId).add(() => this.#deliver(job, observer, stored)) as Promise<DeliveryOutcome>;
   }
 
   async #deliver(job: JobRecord, observer: JobObserver, stored: StoredResult | undefined): Promise<DeliveryOutcome> {
@@ -126,7 +149,7 @@ export class DeliveryStage {
 
   /** Resolves when nothing waits to be posted or is being posted. */
   idle(): Promise<void> {
-    return this.#queue.onIdle();
+    return this.#allIdle();
   }
 
   /**
@@ -136,10 +159,10 @@ export class DeliveryStage {
   async stop(waitMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
-    await Promise.race([this.#queue.onIdle(), bound]);
+    await Promise.race([this.#allIdle(), bound]);
     clearTimeout(timer);
     this.#halted = true;
     for (const abort of this.#inFlight) abort.abort(new Error('the bot is shutting down'));
-    await this.#queue.onIdle();
+    await this.#allIdle();
   }
 }

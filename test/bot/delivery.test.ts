@@ -97,19 +97,24 @@ describe('delivery never holds the inference slot', () => {
     await stormed.waitForOriginal(hasImage, { timeoutMs: 30_000 });
   });
 
-  it('posts at most DELIVERY_CONCURRENCY results at once: with 1, a second result waits, generated, for the first post', async () => {
+  it('posts at most DELIVERY_CONCURRENCY results of a server at once: with 1, its second result waits, generated, while another server\'s is posted', async () => {
     h = await startHarness({ DELIVERY_CONCURRENCY: '1' });
+    const neighbour = h.discord.newMember({ username: 'neighbour' });
     const other = h.discord.addGuild({ name: 'Other Server' });
     const otherMember = h.discord.newMember({ username: 'elsewhere', guild: other });
     const first = imagine(h, 'a first green star');
     const hold = holdResultOf(h, first);
     await hold.arrived;
-    const second = imagine(h, 'a second white heart', { user: otherMember, guild: other });
+    const second = imagine(h, 'a second white heart', { user: neighbour });
     const secondJob = await h.discord.waitFor(async () => {
-      const job = await latestJob(h!, otherMember);
+      const job = await latestJob(h!, neighbour);
       return job?.status === 'generated' ? job : undefined;
     }, { timeoutMs: 60_000 });
+    // The other server has a line of its own: its result is posted while this server's first post is stuck.
+    const elsewhere = imagine(h, 'a third black square', { user: otherMember, guild: other });
+    await elsewhere.waitForOriginal(hasImage, { timeoutMs: 60_000 });
     expect(h.discord.requestsTo('PATCH', `/${second.token}/`).filter(postsResult)).toEqual([]);
+    expect((await h.bot.store.jobs.get(secondJob.id))?.status).toBe('generated');
     hold.release();
     await second.waitForOriginal(hasImage, { timeoutMs: 30_000 });
     await first.waitForOriginal(hasImage, { timeoutMs: 30_000 });
