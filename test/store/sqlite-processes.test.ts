@@ -2,7 +2,7 @@
 // take turns, and each reservation is a single statement that takes the database's write lock
 // before reading the balance, so racing processes wait for each other (busy timeout) instead
 // of overspending or failing.
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
@@ -15,20 +15,38 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
 
-function runWorker(args: string[]): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', worker, ...args], { timeout: 90_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`expected the store worker to succeed, it failed: ${error.message}\n${stderr}`));
-      else resolve(JSON.parse(stdout) as string[]);
+/** Starts the workers, says "go" to all once each has printed "ready", and answers their JSON outcomes. */
+async function raceWorkers(argsList: string[][]): Promise<string[][]> {
+  const children = argsList.map((args) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', worker, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let markReady!: () => void;
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.startsWith('ready\n')) markReady();
     });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<string[]>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => {
+        if (code !== 0) reject(new Error(`expected the store worker to succeed, it exited ${code}:\n${stderr}`));
+        else resolve(JSON.parse(stdout.replace(/^ready\n/, '')) as string[]);
+      });
+    });
+    // A worker that dies before it is ready fails the race instead of hanging it.
+    return { child, ready: Promise.race([ready, done.then(() => undefined)]), done };
   });
+  await Promise.all(children.map((c) => c.ready));
+  for (const { child } of children) child.stdin.end('go\n');
+  return Promise.all(children.map((c) => c.done));
 }
 
 it('lets three processes starting together on a new SQLite file apply the migrations exactly once', async () => {
   const db = await tempSqliteUrl();
   cleanups.push(db.cleanup);
-  const startAt = Date.now() + 5_000;
-  const applied = await Promise.all([0, 1, 2].map(() => runWorker(['migrate', db.url, String(startAt)])));
+  const applied = await raceWorkers([0, 1, 2].map(() => ['migrate', db.url]));
   expect(applied.filter((names) => names.length > 0)).toHaveLength(1);
   const file = new Database(db.file, { readonly: true });
   try {
@@ -47,11 +65,7 @@ it('lets three processes racing on one SQLite file reserve exactly the five cred
   try {
     const jobs = await Promise.all(Array.from({ length: 18 }, () => store.jobs.create(newJob())));
     const ids = jobs.map((job) => job.id);
-    // Long enough for the three processes to load and open the database first.
-    const startAt = Date.now() + 6_000;
-    const outcomes = (
-      await Promise.all([0, 1, 2].map((n) => runWorker(['reserve', db.url, String(startAt), ids.slice(n * 6, n * 6 + 6).join(',')])))
-    ).flat();
+    const outcomes = (await raceWorkers([0, 1, 2].map((n) => ['reserve', db.url, ids.slice(n * 6, n * 6 + 6).join(',')]))).flat();
 
     expect(outcomes.filter((outcome) => outcome.startsWith('error'))).toEqual([]);
     expect(outcomes.filter((outcome) => outcome === 'ok')).toHaveLength(5);

@@ -1,12 +1,18 @@
 // Child process of sqlite-processes.test.ts, one of several on the same SQLite file.
-//   migrate <url> <startAt>            opens the store at startAt (ms); prints what its migration applied
-//   reserve <url> <startAt> <job ids>  opens the store, then reserves one credit per job, all at once at startAt
-// Prints its outcome as JSON. The shared start time lines the processes up after their slow start.
+//   migrate <url>            opens the store when told to; prints what its migration applied
+//   reserve <url> <job ids>  opens the store, then reserves one credit per job, all at once when told to
+// It prints "ready" once loaded and waits for a line "go" on stdin: the test says go when every
+// process is ready, so they race however slow their start was. Prints its outcome as JSON last.
+import { createInterface } from 'node:readline';
 import { openStore } from '../../src/store/index.ts';
 import { ALICE, GUILD } from './fixtures.ts';
 
-const [command, url, startAt, jobList] = process.argv.slice(2);
-const waitForStart = () => new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(startAt) - Date.now())));
+const [command, url, jobList] = process.argv.slice(2);
+const waitForStart = async () => {
+  process.stdout.write('ready\n');
+  for await (const line of createInterface({ input: process.stdin })) if (line.trim() === 'go') return;
+  throw new Error('expected "go" on stdin before it closed');
+};
 if (command === 'migrate') await waitForStart();
 const store = await openStore(url);
 try {
