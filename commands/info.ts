@@ -1,21 +1,37 @@
-/** /info: the model, its defaults and sizes, the queue, and your credits. */
+/** /info: the models (which are loaded, this server's default), their defaults and sizes, the queue, and your credits. */
 import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { describeSizes } from '../src/diffusion/image-sizes.ts';
 import { answer } from '../src/discord/acknowledge.ts';
 import type { BotContext } from '../src/discord/bot-context.ts';
+import type { ModelStatus } from '../src/services/model-registry.ts';
 import { describeReset } from '../src/services/quota-service.ts';
 
-export const data = new SlashCommandBuilder().setName('info').setDescription('The model, its defaults, the queue and your credits');
+export const data = new SlashCommandBuilder().setName('info').setDescription('The models, their defaults, the queue and your credits');
 
 /** Private (it shows your credits); the router defers it before the database is read. */
 export const defer = 'ephemeral';
 
+function modelLine(m: ModelStatus, isDefault: boolean): string {
+  const parts = [`**${m.name}**`, m.loaded ? 'loaded' : 'not loaded (loads on first use)'];
+  const info = m.info;
+  if (info) {
+    parts.push(`native ${info.sizes.nativeWidth}x${info.sizes.nativeHeight}`);
+    parts.push(`${info.defaults.steps} steps, ${info.defaults.sampler}, guidance ${info.defaults.guidance}`);
+  }
+  return `• ${parts.join(' · ')}${isDefault ? ' ← default here' : ''}`;
+}
+
 export async function execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void> {
-  const info = ctx.jobs.pipeline.info;
+  const models = ctx.jobs.models;
+  const chosen = interaction.inGuild() ? await ctx.moderation.defaultModel(interaction.guildId) : null;
+  const defaultHere = chosen && models.has(chosen) ? chosen : models.defaultName;
+  const statuses = models.status();
   const lines = [
-    `**Model** ${info.name} · native ${info.sizes.nativeWidth}x${info.sizes.nativeHeight} · ${describeSizes(info.sizes)}`,
-    `**Defaults** ${info.defaults.steps} steps · sampler ${info.defaults.sampler} · guidance ${info.defaults.guidance} · 4 images`,
+    `**Models** (${statuses.length}; pick one with /imagine model:${chosen ? `, this server's default is set by its moderators` : `, the default is the bot's`})`,
+    ...statuses.map((m) => modelLine(m, m.name === defaultHere)),
   ];
+  const info = statuses.find((m) => m.name === defaultHere)?.info;
+  if (info) lines.push(`**Sizes of ${defaultHere}** ${describeSizes(info.sizes)} · 4 images by default`);
   if (interaction.inGuild()) {
     const q = ctx.jobs.queueOf(interaction.guildId);
     lines.push(`**Queue** ${q.running.length} running, ${q.waiting.length} waiting${q.paused ? ' (paused by a moderator)' : ''}`);

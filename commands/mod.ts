@@ -1,6 +1,6 @@
 /**
  * /mod: moderators' tools for this server: cancel any job, pause and resume the queue, banned
- * words, the moderator role, queue limits, and the audit log of all of it.
+ * words, the moderator role, queue limits, the default model, and the audit log of all of it.
  *
  * Allowed for Manage Server or the server's moderator role, checked here on every call. No default
  * member permission is set on purpose: Discord would then hide /mod from the moderator role too,
@@ -18,59 +18,74 @@ import { UserError } from '../src/services/user-error.ts';
 
 const MAX_WORD_LENGTH = 100;
 
-export const data = new SlashCommandBuilder()
-  .setName('mod')
-  .setDescription("Moderators: this server's queue, banned words, moderator role, limits and audit log")
-  .addSubcommand((s) =>
-    s
-      .setName('cancel')
-      .setDescription("Cancel anyone's waiting or running job; their credits come back")
-      .addIntegerOption((o) => o.setName('job').setDescription('Job number (see /queue)').setRequired(true).setMinValue(1)),
-  )
-  .addSubcommand((s) => s.setName('pause').setDescription("Pause this server's queue: nothing new starts (running jobs finish)"))
-  .addSubcommand((s) => s.setName('resume').setDescription("Resume this server's queue"))
-  .addSubcommandGroup((g) =>
-    g
-      .setName('banned-words')
-      .setDescription('Words prompts may not contain (any case, any accents)')
-      .addSubcommand((s) =>
-        s
-          .setName('add')
-          .setDescription('Refuse prompts containing this word or phrase')
-          .addStringOption((o) => o.setName('word').setDescription('Word or phrase').setRequired(true).setMaxLength(MAX_WORD_LENGTH)),
-      )
-      .addSubcommand((s) =>
-        s
-          .setName('remove')
-          .setDescription('Allow this word or phrase again')
-          .addStringOption((o) => o.setName('word').setDescription('Word or phrase').setRequired(true).setMaxLength(MAX_WORD_LENGTH)),
-      )
-      .addSubcommand((s) => s.setName('list').setDescription('The banned words')),
-  )
-  .addSubcommand((s) =>
-    s
-      .setName('role')
-      .setDescription('The role whose members count as moderators (Manage Server only; leave out to see it)')
-      .addRoleOption((o) => o.setName('role').setDescription('The moderator role'))
-      .addBooleanOption((o) => o.setName('clear').setDescription('Remove the moderator role (Manage Server only then)')),
-  )
-  .addSubcommand((s) =>
-    s
-      .setName('limits')
-      .setDescription('Queue limits of this server (leave both out to see them)')
-      .addIntegerOption((o) =>
-        o.setName('per-user').setDescription('Jobs one member may have waiting or running').setMinValue(LIMIT_RANGES.maxJobsPerUser.min).setMaxValue(LIMIT_RANGES.maxJobsPerUser.max),
-      )
-      .addIntegerOption((o) =>
-        o.setName('queue').setDescription('Jobs that may wait in this server\'s queue').setMinValue(LIMIT_RANGES.maxQueuePerGuild.min).setMaxValue(LIMIT_RANGES.maxQueuePerGuild.max),
-      ),
-  )
-  .addSubcommand((s) =>
-    s
-      .setName('audit')
-      .setDescription('Recent moderator actions, newest first')
-      .addIntegerOption((o) => o.setName('count').setDescription('How many (default 15)').setMinValue(1).setMaxValue(25)),
-  );
+/** The command as registered: `models` are the choices of /mod model (none: any name). */
+export function dataFor(models: readonly string[]) {
+  return new SlashCommandBuilder()
+    .setName('mod')
+    .setDescription("Moderators: this server's queue, banned words, moderator role, limits, model and audit log")
+    .addSubcommand((s) =>
+      s
+        .setName('cancel')
+        .setDescription("Cancel anyone's waiting or running job; their credits come back")
+        .addIntegerOption((o) => o.setName('job').setDescription('Job number (see /queue)').setRequired(true).setMinValue(1)),
+    )
+    .addSubcommand((s) => s.setName('pause').setDescription("Pause this server's queue: nothing new starts (running jobs finish)"))
+    .addSubcommand((s) => s.setName('resume').setDescription("Resume this server's queue"))
+    .addSubcommandGroup((g) =>
+      g
+        .setName('banned-words')
+        .setDescription('Words prompts may not contain (any case, any accents)')
+        .addSubcommand((s) =>
+          s
+            .setName('add')
+            .setDescription('Refuse prompts containing this word or phrase')
+            .addStringOption((o) => o.setName('word').setDescription('Word or phrase').setRequired(true).setMaxLength(MAX_WORD_LENGTH)),
+        )
+        .addSubcommand((s) =>
+          s
+            .setName('remove')
+            .setDescription('Allow this word or phrase again')
+            .addStringOption((o) => o.setName('word').setDescription('Word or phrase').setRequired(true).setMaxLength(MAX_WORD_LENGTH)),
+        )
+        .addSubcommand((s) => s.setName('list').setDescription('The banned words')),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('role')
+        .setDescription('The role whose members count as moderators (Manage Server only; leave out to see it)')
+        .addRoleOption((o) => o.setName('role').setDescription('The moderator role'))
+        .addBooleanOption((o) => o.setName('clear').setDescription('Remove the moderator role (Manage Server only then)')),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('limits')
+        .setDescription('Queue limits of this server (leave both out to see them)')
+        .addIntegerOption((o) =>
+          o.setName('per-user').setDescription('Jobs one member may have waiting or running').setMinValue(LIMIT_RANGES.maxJobsPerUser.min).setMaxValue(LIMIT_RANGES.maxJobsPerUser.max),
+        )
+        .addIntegerOption((o) =>
+          o.setName('queue').setDescription('Jobs that may wait in this server\'s queue').setMinValue(LIMIT_RANGES.maxQueuePerGuild.min).setMaxValue(LIMIT_RANGES.maxQueuePerGuild.max),
+        ),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('audit')
+        .setDescription('Recent moderator actions, newest first')
+        .addIntegerOption((o) => o.setName('count').setDescription('How many (default 15)').setMinValue(1).setMaxValue(25)),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('model')
+        .setDescription("This server's default model for /imagine (leave out to see it and the choices)")
+        .addStringOption((o) => {
+          o.setName('model').setDescription('The model members get when they pick none');
+          return models.length ? o.addChoices(...models.map((m) => ({ name: m, value: m }))) : o.setMaxLength(64);
+        })
+        .addBooleanOption((o) => o.setName('clear').setDescription("Use the bot's default model again")),
+    );
+}
+
+export const data = dataFor([]);
 
 /** Every answer is private; the router defers it before the database is read. */
 export const defer = 'ephemeral';
@@ -163,6 +178,26 @@ const HANDLERS: Record<string, Handler> = {
     const patch = { ...(perUser !== null ? { maxJobsPerUser: perUser } : {}), ...(queue !== null ? { maxQueuePerGuild: queue } : {}) };
     const view = await ctx.moderation.applyOnce(actor, 'set-limits', null, () => ctx.moderation.limits.set(actor, patch, defaults));
     return `Queue limits changed:\n${limitsText(view)}`;
+  },
+
+  async model(interaction, ctx, actor) {
+    const model = interaction.options.getString('model');
+    const clear = interaction.options.getBoolean('clear') ?? false;
+    const models = ctx.jobs.models;
+    if (model !== null && clear) throw new UserError('mod.model-options', 'Give either a model or clear: True, not both.');
+    const offered = `Models: ${models.names.join(', ')} (the bot's default: ${models.defaultName}).`;
+    if (model !== null) {
+      models.require(model);
+      const changed = await ctx.moderation.applyOnce(actor, 'set-model', model, () => ctx.moderation.setDefaultModel(actor, model));
+      return `${changed ? `This server's default model is now ${model}` : `${model} already was this server's default model`}: /imagine uses it unless a member picks another.`;
+    }
+    if (clear) {
+      const changed = await ctx.moderation.applyOnce(actor, 'set-model', null, () => ctx.moderation.setDefaultModel(actor, null));
+      return `${changed ? 'This server uses' : 'This server already used'} the bot's default model, ${models.defaultName}.`;
+    }
+    const current = await ctx.moderation.defaultModel(actor.guildId);
+    if (current && !models.has(current)) return `This server's default model ${current} is no longer offered, so /imagine uses the bot's default, ${models.defaultName}. ${offered}`;
+    return `${current ? `This server's default model is ${current}.` : `This server uses the bot's default model, ${models.defaultName}.`} ${offered}`;
   },
 
   async audit(interaction, ctx) {

@@ -5,17 +5,18 @@
 import dotenv from 'dotenv';
 import { REST, Routes } from 'discord.js';
 import { ConfigError, loadConfig } from '../src/config/config.ts';
-import { COMMANDS } from '../src/discord/command-registry.ts';
+import { commandDefinitions } from '../src/discord/command-registry.ts';
 
 dotenv.config({ quiet: true });
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, { requireDiscord: true });
   const rest = new REST(config.discord.apiUrl ? { api: config.discord.apiUrl } : {}).setToken(config.discord.token);
-  const body = COMMANDS.map((c) => c.data.toJSON());
+  const body = commandDefinitions(config);
   const { clientId, devGuildId } = config.discord;
   const route = devGuildId ? Routes.applicationGuildCommands(clientId, devGuildId) : Routes.applicationCommands(clientId);
   await rest.put(route, { body });
+  console.log(`models offered in /imagine model: ${config.models.list.map((m) => m.name).join(', ')} (default ${config.models.defaultName})`);
   console.log(`registered ${body.length} commands (${body.map((c) => `/${c.name}`).join(' ')}) ${devGuildId ? `in server ${devGuildId}` : 'globally (may take up to an hour to appear)'}`);
 }
 

@@ -14,6 +14,7 @@ import { FairScheduler } from './queue/index.ts';
 import { DeliveryStage } from './services/delivery.ts';
 import { ImageRetention } from './services/image-retention.ts';
 import { JobService } from './services/job-service.ts';
+import { ModelRegistry, releaseSessions } from './services/model-registry.ts';
 import { ModerationService } from './services/moderation-service.ts';
 import { QuotaService } from './services/quota-service.ts';
 import { ImageFiles, openStore, type Store } from './store/index.ts';
@@ -22,7 +23,7 @@ import { acquireInstanceLock, type InstanceLock } from './store/instance-lock.ts
 export const DISCORD_TOKEN_LIFETIME_MS = 15 * 60_000;
 
 export interface StartOptions {
-  /** Reuse a loaded model (tests load it once per file). */
+  /** Reuse a loaded model as the default model (tests load it once per file); it is never unloaded. */
   pipeline?: DiffusionPipeline;
   /** Interaction token lifetime; Discord's is 15 minutes (tests shorten it). */
   tokenLifetimeMs?: number;
@@ -69,9 +70,21 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
 }
 
 async function startLocked(config: Config, opts: StartOptions, log: NonNullable<StartOptions['log']>, lock: InstanceLock): Promise<RunningBot> {
-  const pipeline =
-    opts.pipeline ??
-    (await DiffusionPipeline.load(config.model.dir, { provider: config.model.provider, threads: config.model.threads, maxBatch: config.model.maxBatch, warn: (m) => log(m) }));
+  const given = opts.pipeline;
+  const models = new ModelRegistry({
+    models: config.models.list,
+    defaultName: config.models.defaultName,
+    maxLoaded: config.models.maxLoaded,
+    load: (entry) =>
+      given && entry.name === config.models.defaultName
+        ? Promise.resolve(given)
+        : DiffusionPipeline.load(entry.dir, { provider: config.model.provider, threads: config.model.threads, maxBatch: config.model.maxBatch, warn: (m) => log(m) }),
+    unload: (_entry, pipeline) => (pipeline === given ? Promise.resolve() : releaseSessions(pipeline)),
+    log,
+  });
+  // The default model loads at start, as a single model always did: a broken folder stops the
+  // start with its error, and the first job does not wait. The others load on first use.
+  const pipeline = await models.planner(config.models.defaultName);
   const store = await openStore(config.databaseUrl, opts.now ? { now: opts.now } : {});
   // Per-guild limits come from guild settings and are checked by the job service.
   const scheduler = new FairScheduler({ slots: config.queue.slots, maxQueuePerGuild: Infinity, maxJobsPerUser: Infinity });
@@ -93,7 +106,7 @@ async function startLocked(config: Config, opts: StartOptions, log: NonNullable<
   const files = new ImageFiles(config.imageDir);
   const delivery = new DeliveryStage({ store, files, quota, concurrency: config.delivery.concurrency, log });
   const jobs = new JobService({
-    pipeline,
+    models,
     store,
     scheduler,
     files,
@@ -140,6 +153,7 @@ async function startLocked(config: Config, opts: StartOptions, log: NonNullable<
       // Unfinished jobs stay queued/running/generated in the database and are resumed on the next start.
       await jobs.halt(options.deliveryWaitMs ?? config.delivery.shutdownWaitMs);
       await client.destroy();
+      await models.close();
       await store.close();
       await lock.release();
     },

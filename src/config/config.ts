@@ -3,6 +3,7 @@
  * object. Every missing or malformed value is reported at once, naming the variable and what is
  * allowed. Nothing else in the project reads process.env.
  */
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 export interface Config {
@@ -18,7 +19,16 @@ export interface Config {
   imageDir: string;
   /** Image files older than this many days are deleted (buttons then regenerate them); null keeps them forever. */
   imageRetentionDays: number | null;
+  /** How models run; `dir` is the default model's folder (the CLI and benchmarks use it). */
   model: { dir: string; provider: 'cpu' | 'cuda'; threads: number; maxBatch: number };
+  /** The models the bot offers (MODELS, or MODEL_DIR alone). */
+  models: {
+    list: readonly ModelEntry[];
+    /** Name of the model a job gets when neither the member nor the server chose one. */
+    defaultName: string;
+    /** Models kept in memory at once; the least recently used idle one is unloaded to make room. */
+    maxLoaded: number;
+  };
   queue: { previewIntervalMs: number; maxQueuePerGuild: number; maxJobsPerUser: number; slots: number };
   /** Posting results, apart from the inference slots. */
   delivery: {
@@ -36,6 +46,16 @@ export interface Config {
     creditMode: 'image' | 'compute';
   };
 }
+
+/** One model the bot offers: the name members pick it by, and its folder. */
+export interface ModelEntry {
+  name: string;
+  dir: string;
+}
+
+/** Discord offers at most 25 choices for an option. */
+export const MAX_MODELS = 25;
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -88,17 +108,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const creditMode = str('CREDIT_MODE', 'image');
   if (creditMode !== 'image' && creditMode !== 'compute') problems.push(`CREDIT_MODE must be image or compute, got "${creditMode}"`);
 
+  const modelDir = path.resolve(str('MODEL_DIR', DEFAULT_MODEL_DIR));
+  const models = parseModels(str('MODELS'), str('MODEL_DIR'), modelDir, str('DEFAULT_MODEL'), problems);
+  const maxLoaded = int('MAX_LOADED_MODELS', 1, 1, MAX_MODELS);
+
   const config: Config = {
     discord: { token, clientId, devGuildId, apiUrl },
     databaseUrl,
     imageDir: path.resolve(str('IMAGE_DIR', 'data/images')),
     imageRetentionDays: int('IMAGE_RETENTION_DAYS', 0, 0, 36_500) || null,
     model: {
-      dir: path.resolve(str('MODEL_DIR', DEFAULT_MODEL_DIR)),
+      dir: models.list.find((m) => m.name === models.defaultName)?.dir ?? modelDir,
       provider: provider === 'cuda' ? 'cuda' : 'cpu',
       threads: int('ORT_THREADS', 0, 0, 256),
       maxBatch: int('UNET_MAX_BATCH', 8, 1, 64),
     },
+    models: { ...models, maxLoaded },
     queue: {
       previewIntervalMs: int('PREVIEW_INTERVAL_MS', 2000, 250, 60_000),
       maxQueuePerGuild: int('MAX_QUEUE_PER_GUILD', 20, 1, 1000),
@@ -123,6 +148,62 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
   if (problems.length) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+/**
+ * MODELS is a comma-separated list of model folders, each `path` or `name=path`; without a name, a
+ * model is called by its imagine-model.json `name`, else by its folder's name. Unset, MODEL_DIR is
+ * the one model, as before there were several.
+ */
+function parseModels(raw: string, rawModelDir: string, modelDir: string, rawDefault: string, problems: string[]): Omit<Config['models'], 'maxLoaded'> {
+  if (!raw) {
+    const only = { name: modelNameOf(modelDir), dir: modelDir };
+    if (rawDefault && rawDefault !== only.name) {
+      problems.push(`DEFAULT_MODEL is "${rawDefault}", but the only model is "${only.name}" (MODEL_DIR); list the models in MODELS to offer several`);
+    }
+    return { list: [only], defaultName: only.name };
+  }
+  if (rawModelDir) problems.push('MODELS and MODEL_DIR are both set: list every model folder in MODELS and remove MODEL_DIR');
+  const list: ModelEntry[] = [];
+  for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = item.indexOf('=');
+    const given = eq > 0 ? item.slice(0, eq).trim() : undefined;
+    const rawPath = (eq > 0 ? item.slice(eq + 1) : item).trim();
+    const dir = path.resolve(rawPath);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+      problems.push(`MODELS: the model folder "${rawPath}" does not exist (resolved to ${dir})`);
+      continue;
+    }
+    const name = given ?? modelNameOf(dir);
+    if (!MODEL_NAME.test(name)) {
+      problems.push(`MODELS: model name "${name}" (${rawPath}) must be 1 to 64 letters, digits, dots, dashes or underscores; name it with name=path`);
+      continue;
+    }
+    const same = list.find((m) => m.name === name);
+    if (same) {
+      problems.push(`MODELS: two models are named "${name}" (${same.dir} and ${dir}); give one another name with name=path`);
+      continue;
+    }
+    list.push({ name, dir });
+  }
+  if (list.length === 0 && problems.length === 0) problems.push(`MODELS names no model folder, got "${raw}"`);
+  if (list.length > MAX_MODELS) problems.push(`MODELS lists ${list.length} models; Discord offers at most ${MAX_MODELS} choices`);
+  const defaultName = rawDefault || list[0]?.name || '';
+  if (rawDefault && list.length && !list.some((m) => m.name === rawDefault)) {
+    problems.push(`DEFAULT_MODEL "${rawDefault}" is not one of the models in MODELS: ${list.map((m) => m.name).join(', ')}`);
+  }
+  return { list, defaultName };
+}
+
+/** The name a model folder gives itself (imagine-model.json), else the folder's name, as the engine names it. */
+function modelNameOf(dir: string): string {
+  try {
+    const extra = JSON.parse(readFileSync(path.join(dir, 'imagine-model.json'), 'utf8')) as { name?: unknown };
+    if (typeof extra.name === 'string' && extra.name.trim()) return extra.name.trim();
+  } catch {
+    // No file, or not JSON: the engine reports a broken folder when it loads it.
+  }
+  return path.basename(dir);
 }
 
 function deepFreeze<T extends object>(o: T): T {

@@ -23,6 +23,8 @@ function describe(r: ModActionRecord): string {
       return `allowed the word "${escapeMarkdown(r.target ?? '')}" again${d.removed === false ? ' (it was not banned)' : ''}`;
     case 'set-role':
       return r.target ? `made <@&${r.target}> the moderator role` : 'removed the moderator role';
+    case 'set-model':
+      return r.target ? `made ${escapeMarkdown(r.target)} the server's default model` : "put the server back on the bot's default model";
     case 'set-limits': {
       const parts = [d.maxJobsPerUser !== undefined ? `per-user ${String(d.maxJobsPerUser)}` : '', d.maxQueuePerGuild !== undefined ? `queue ${String(d.maxQueuePerGuild)}` : ''];
       return `set the queue limits: ${parts.filter(Boolean).join(', ')}`;

@@ -16,9 +16,13 @@ export interface BotContext {
   submitJob(interaction: AnyInteraction, ask: JobAsk | (() => Promise<JobAsk>)): Promise<void>;
 }
 
+type CommandData = { name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
+
 /** One module per command in commands/: its definition and its handler. */
 export interface Command {
-  data: { name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };
+  data: CommandData;
+  /** The definition registered with Discord when it offers the configured models as choices. */
+  dataFor?(models: readonly string[]): CommandData;
   /**
    * Commands that read or write the database are acknowledged by the router before `execute`
    * runs (Discord's 3 seconds), and answer with `answer()` (src/discord/acknowledge.ts).

@@ -6,7 +6,7 @@
 import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type REST } from 'discord.js';
 import type { JobRecord } from '../store/index.ts';
 import type { JobAsk } from '../services/job-requests.ts';
-import { planJob } from '../services/job-requests.ts';
+import { checkImagineOptions } from '../services/imagine-options.ts';
 import type { JobService } from '../services/job-service.ts';
 import type { ModerationService } from '../services/moderation-service.ts';
 import { UserError } from '../services/user-error.ts';
@@ -93,11 +93,15 @@ export async function submitJob(deps: SubmissionDeps, interaction: AnyInteractio
   // A job the bot could not deliver here is refused, not charged; like the pure checks of what was
   // typed, answered privately and at once (the router replies to these UserErrors).
   requireJobPermissions(interaction.appPermissions);
-  const typed = typeof askOrLoad === 'function' ? undefined : planJob(deps.jobs.pipeline, askOrLoad);
+  if (typeof askOrLoad !== 'function' && askOrLoad.kind === 'imagine') {
+    // What can be judged without the database or a model load; the rest once acknowledged.
+    checkImagineOptions(askOrLoad.options);
+    if (askOrLoad.options.model !== undefined) deps.jobs.models.require(askOrLoad.options.model);
+  }
   if (!(await acknowledge(interaction, 'public', deps.log))) return;
   try {
     const ask = typeof askOrLoad === 'function' ? await askOrLoad() : askOrLoad;
-    const plan = typed ?? planJob(deps.jobs.pipeline, ask); // bad values: refused here, nothing queued or charged
+    const plan = await deps.jobs.plan(guildId, ask); // bad values: refused here, nothing queued or charged
     await deps.moderation.checkPrompt(guildId, plan.resolved.prompt, plan.resolved.negativePrompt);
     const hint = await deps.moderation.moderatorHint(guildId);
     const expiresAt = new Date(tokenExpiry(interaction.createdTimestamp, deps.tokenLifetimeMs));
@@ -111,7 +115,7 @@ export async function submitJob(deps: SubmissionDeps, interaction: AnyInteractio
         // The reply may carry what the interaction allows; a channel post after the token only what the server does.
         attachmentSizeLimit: Math.min(interaction.attachmentSizeLimit, guildAttachmentLimit(interaction.guild?.premiumTier)),
       },
-      ask,
+      plan,
       (job) => presenterFor(deps, job),
       hint,
     );

@@ -31,15 +31,16 @@ export function pictureOf(rendered: RenderedJob): Buffer {
   return rendered.grid ?? rendered.images[0].png;
 }
 
-export async function renderJob(pipeline: DiffusionPipeline, request: GenerateRequest, options: GenerateOptions = {}): Promise<RenderedJob> {
+/** `model`: the name the PNGs' parameters give the model (the bot's name for it; the folder's by default). */
+export async function renderJob(pipeline: DiffusionPipeline, request: GenerateRequest, options: GenerateOptions = {}, model?: string): Promise<RenderedJob> {
   const result = await pipeline.generate(request, options);
+  const made = model === undefined ? result.request : { ...result.request, model };
   const images: RenderedImage[] = [];
   for (const img of result.images) {
-    const png = await encodePng(img, { parameters: formatParameters(result.request, img.seed, img.width, img.height) });
+    const png = await encodePng(img, { parameters: formatParameters(made, img.seed, img.width, img.height) });
     images.push({ png, seed: img.seed, width: img.width, height: img.height });
   }
-  const grid =
-    images.length === 1 ? undefined : await encodePng(composeGrid(result.images), { parameters: formatParameters(result.request, result.request.seed) });
+  const grid = images.length === 1 ? undefined : await encodePng(composeGrid(result.images), { parameters: formatParameters(made, made.seed) });
   return { images, grid, warnings: result.warnings, totalMs: result.timings.totalMs };
 }
 

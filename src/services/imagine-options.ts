@@ -17,6 +17,8 @@ export interface ImagineOptions {
   count?: number;
   /** Aspect ratio as [width, height], e.g. [3, 2]. */
   aspect?: [number, number];
+  /** A model by its configured name; the server's default, else the bot's, when left out. */
+  model?: string;
 }
 
 const SAMPLER_ALIASES: Record<string, SamplerName> = {

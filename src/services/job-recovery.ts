@@ -5,9 +5,9 @@
  * delivered job whose charge was never settled is settled (never refunded). A job done is never
  * touched otherwise.
  */
-import type { DiffusionPipeline } from '../diffusion/pipeline.ts';
 import type { JobRecord, Store } from '../store/index.ts';
 import type { JobObserver } from './job-observer.ts';
+import type { ModelRegistry } from './model-registry.ts';
 import { requestOf } from './job-requests.ts';
 import type { QuotaService } from './quota-service.ts';
 
@@ -20,7 +20,7 @@ export interface RecoveryReport {
 export interface RecoveryDeps {
   store: Store;
   quota: QuotaService;
-  pipeline: DiffusionPipeline;
+  models: ModelRegistry;
   log: (message: string, err?: unknown) => void;
 }
 
@@ -33,7 +33,7 @@ export interface RecoveryHooks {
 }
 
 export async function recoverJobs(deps: RecoveryDeps, hooks: RecoveryHooks): Promise<RecoveryReport> {
-  const { store, quota, pipeline, log } = deps;
+  const { store, quota, models, log } = deps;
   for (const job of await store.jobs.listDeliveredUnsettled()) {
     await quota.settle(job.id).catch((err) => log(`job ${job.id}: its charge still could not be settled`, err));
   }
@@ -49,7 +49,9 @@ export async function recoverJobs(deps: RecoveryDeps, hooks: RecoveryHooks): Pro
     const job = stale.status === 'running' ? ((await store.jobs.requeue(stale.id)).job ?? stale) : stale;
     const observer = hooks.observe(job);
     try {
-      pipeline.resolve(requestOf(job)); // the model may have changed since
+      // The models may have changed since. One not loaded yet is checked when its job runs.
+      if (!models.has(job.model)) throw new Error(`its model "${job.model}" is no longer offered; this bot offers ${models.names.map((n) => `"${n}"`).join(', ')}`);
+      models.plannerNow(job.model)?.resolve(requestOf(job));
       hooks.enqueue(job, observer);
       resumed++;
     } catch (err) {

@@ -4,11 +4,12 @@
  * refusal happens before anything is queued or charged.
  */
 import { sizeForAspect } from '../diffusion/image-sizes.ts';
-import { UPSCALE_STRENGTH, type DiffusionPipeline } from '../diffusion/pipeline.ts';
+import { UPSCALE_STRENGTH } from '../diffusion/pipeline.ts';
 import { RequestError } from '../diffusion/request-error.ts';
 import type { GenerateRequest, ResolvedRequest, SamplerName } from '../diffusion/types.ts';
 import type { JobRecord } from '../store/index.ts';
 import { checkImagineOptions, type ImagineOptions } from './imagine-options.ts';
+import type { ModelPlanner } from './model-registry.ts';
 import type { JobKind } from '../store/index.ts';
 import { UserError } from './user-error.ts';
 
@@ -23,6 +24,7 @@ export type JobAsk =
 
 export interface PlannedJob {
   kind: JobKind;
+  /** `model` is the configured name the job runs on (and its PNGs and messages name). */
   resolved: ResolvedRequest;
   parentJobId?: number;
   parentImageIndex?: number;
@@ -31,16 +33,20 @@ export interface PlannedJob {
 const PLACEHOLDER = { width: 1, height: 1, data: new Uint8Array(3) };
 
 /** RequestError (engine words) -> UserError (what the member reads). */
-function resolveOrRefuse(pipeline: DiffusionPipeline, request: GenerateRequest): ResolvedRequest {
+function resolveOrRefuse(model: ModelPlanner, request: GenerateRequest, name: string): ResolvedRequest {
   try {
-    return pipeline.resolve(request);
+    return { ...model.resolve(request), model: name };
   } catch (err) {
     if (err instanceof RequestError) throw new UserError(`option.${err.field}`, err.message);
     throw err;
   }
 }
 
-export function planJob(pipeline: DiffusionPipeline, ask: JobAsk): PlannedJob {
+/**
+ * Validates a job against the model it will run on, which this bot calls `name` (a button's job
+ * runs on its parent's model).
+ */
+export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.info.name): PlannedJob {
   if (ask.kind === 'imagine') {
     const o = ask.options;
     checkImagineOptions(o); // in the member's words, before the engine's own (n, guidance) can refuse
@@ -54,7 +60,7 @@ export function planJob(pipeline: DiffusionPipeline, ask: JobAsk): PlannedJob {
       sampler: o.sampler,
       n: o.count ?? DEFAULT_COUNT,
       ...size,
-    });
+    }, name);
     return { kind: 'imagine', resolved };
   }
   const p = ask.parent;
@@ -70,7 +76,7 @@ export function planJob(pipeline: DiffusionPipeline, ask: JobAsk): PlannedJob {
   };
   if (ask.kind === 'reroll') {
     // Same prompt and settings, new seeds (a reroll of an upscale re-runs its picture at that size).
-    const resolved = resolveOrRefuse(pipeline, { ...base, n: p.count, width: p.width, height: p.height });
+    const resolved = resolveOrRefuse(pipeline, { ...base, n: p.count, width: p.width, height: p.height }, name);
     return { kind: 'reroll', resolved, parentJobId: p.id };
   }
   if (!Number.isInteger(ask.index) || ask.index < 0 || ask.index >= p.count) {
@@ -84,7 +90,7 @@ export function planJob(pipeline: DiffusionPipeline, ask: JobAsk): PlannedJob {
       width: p.width * 2,
       height: p.height * 2,
       init: { image: PLACEHOLDER, strength: UPSCALE_STRENGTH },
-    });
+    }, name);
     return { kind: 'upscale', resolved, parentJobId: p.id, parentImageIndex: ask.index };
   }
   const resolved = resolveOrRefuse(pipeline, {
@@ -93,7 +99,7 @@ export function planJob(pipeline: DiffusionPipeline, ask: JobAsk): PlannedJob {
     width: p.width,
     height: p.height,
     init: { image: PLACEHOLDER, strength: VARY_STRENGTH },
-  });
+  }, name);
   return { kind: 'vary', resolved, parentJobId: p.id, parentImageIndex: ask.index };
 }
 

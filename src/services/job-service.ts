@@ -6,8 +6,8 @@
  * stalls nobody else. Restart recovery is in job-recovery.ts.
  */
 import type { Requester } from './job-admission.ts';
-import type { DiffusionPipeline } from '../diffusion/pipeline.ts';
 import { JobRefusedError, type FairScheduler } from '../queue/index.ts';
+import type { DiffusionPipeline } from '../diffusion/pipeline.ts';
 import type { ImageFiles, JobRecord, Store } from '../store/index.ts';
 import type { DeliveryStage } from './delivery.ts';
 import { previewPng, renderJob } from './generation.ts';
@@ -16,7 +16,8 @@ import { recoverJobs, type RecoveryReport } from './job-recovery.ts';
 import type { JobObserver } from './job-observer.ts';
 import { saveResult, type StoredResult } from './job-results.ts';
 import { checkLimits, newJobOf } from './job-admission.ts';
-import { planJob, requestOf, type JobAsk } from './job-requests.ts';
+import { planJob, requestOf, type JobAsk, type PlannedJob } from './job-requests.ts';
+import { unknownModel, type ModelRegistry } from './model-registry.ts';
 import type { QuotaService } from './quota-service.ts';
 import { sourceImage } from './source-images.ts';
 import { UserError } from './user-error.ts';
@@ -28,7 +29,7 @@ export type { Requester } from './job-admission.ts';
 export type ObserverFactory = (job: JobRecord) => JobObserver;
 
 export interface JobServiceDeps {
-  pipeline: DiffusionPipeline;
+  models: ModelRegistry;
   store: Store;
   scheduler: FairScheduler;
   files: ImageFiles;
@@ -78,13 +79,43 @@ export class JobService {
     });
   }
 
-  get pipeline(): DiffusionPipeline {
-    return this.#d.pipeline;
+  get models(): ModelRegistry {
+    return this.#d.models;
   }
 
-  /** Validate, check limits, record and charge (one transaction), queue. Throws UserError with nothing queued or charged. */
-  async submit(who: Requester, ask: JobAsk, makeObserver: ObserverFactory, moderatorHint = 'a server moderator'): Promise<Submitted> {
-    const plan = planJob(this.#d.pipeline, ask);
+  /**
+   * The model a job runs on: the one asked for, else the server's default (while the bot still
+   * offers it), else the bot's; a button's job runs on its parent's model.
+   */
+  async modelFor(guildId: string, ask: JobAsk): Promise<string> {
+    const { models, store } = this.#d;
+    if (ask.kind !== 'imagine') {
+      if (!models.has(ask.parent.model)) {
+        throw new UserError('model.gone', `job ${ask.parent.id} was made with the model "${ask.parent.model}", which this bot no longer offers (it offers ${models.names.map((n) => `"${n}"`).join(', ')})`);
+      }
+      return ask.parent.model;
+    }
+    const asked = ask.options.model;
+    if (asked !== undefined) {
+      if (!models.has(asked)) throw unknownModel(asked, models.names);
+      return asked;
+    }
+    const serverDefault = (await store.guilds.get(guildId))?.defaultModel;
+    return serverDefault && models.has(serverDefault) ? serverDefault : models.defaultName;
+  }
+
+  /** Validates a job against its model (loading the model the first time). Throws UserError. */
+  async plan(guildId: string, ask: JobAsk): Promise<PlannedJob> {
+    const name = await this.modelFor(guildId, ask);
+    return planJob(await this.#d.models.planner(name), ask, name);
+  }
+
+  /**
+   * Validate (unless given the plan), check limits, record and charge (one transaction), queue.
+   * Throws UserError with nothing queued or charged.
+   */
+  async submit(who: Requester, ask: JobAsk | PlannedJob, makeObserver: ObserverFactory, moderatorHint = 'a server moderator'): Promise<Submitted> {
+    const plan = 'resolved' in ask ? ask : await this.plan(who.guildId, ask);
     // One submission at a time per server: the limit check and the enqueue that makes it true
     // must not interleave with another request's, or simultaneous requests all pass the check.
     return this.#serialised(who.guildId, () => this.#submit(who, plan, makeObserver, moderatorHint));
@@ -104,7 +135,7 @@ export class JobService {
     return run;
   }
 
-  async #submit(who: Requester, plan: ReturnType<typeof planJob>, makeObserver: ObserverFactory, moderatorHint: string): Promise<Submitted> {
+  async #submit(who: Requester, plan: PlannedJob, makeObserver: ObserverFactory, moderatorHint: string): Promise<Submitted> {
     const { store, quota } = this.#d;
     await this.#checkLimits(who);
     const r = plan.resolved;
@@ -184,13 +215,24 @@ export class JobService {
    * saved result, or undefined when the job was not this process's to run.
    */
   async #generate(entry: Active, signal: AbortSignal): Promise<StoredResult | undefined> {
-    const { store, pipeline, files } = this.#d;
+    const { store, models } = this.#d;
     if (this.#halted) throw new Error('halted');
     const started = await store.jobs.markRunning(entry.job.id);
     if (!started.ok) return undefined; // cancelled or finished meanwhile: never run a job twice
     const job = started.job;
     entry.job = job;
     entry.phase = 'generating';
+    // Held until the engine is done, so the model is not unloaded under this job.
+    const lease = await models.acquire(job.model, signal);
+    try {
+      return await this.#run(entry, job, lease.pipeline, signal);
+    } finally {
+      lease.release();
+    }
+  }
+
+  async #run(entry: Active, job: JobRecord, pipeline: DiffusionPipeline, signal: AbortSignal): Promise<StoredResult | undefined> {
+    const { store, files } = this.#d;
     const request = requestOf(job);
     if (job.kind === 'upscale' || job.kind === 'vary') {
       const image = await sourceImage({ store, files, pipeline, log: this.#log }, job.parentJobId!, job.parentImageIndex!, {
@@ -203,7 +245,7 @@ export class JobService {
     const rendered = await renderJob(pipeline, request, {
       signal,
       onStep: (p) => entry.observer.progress({ step: p.step, total: p.total, preview: () => previewPng(p.previews) }),
-    });
+    }, job.model);
     // A cancel that came in the last instant still wins: nothing is charged for it.
     signal.throwIfAborted();
     if (this.#halted) throw new Error('halted');
@@ -316,9 +358,9 @@ export class JobService {
    * back in the queue, delivered jobs whose charge was not settled are settled. See job-recovery.ts.
    */
   async recover(makeObserver: ObserverFactory): Promise<RecoveryReport> {
-    const { store, quota, pipeline } = this.#d;
+    const { store, quota, models } = this.#d;
     return recoverJobs(
-      { store, quota, pipeline, log: this.#log },
+      { store, quota, models, log: this.#log },
       {
         observe: makeObserver,
         enqueue: (job, observer) => void this.#enqueue(job, observer),

@@ -1,6 +1,6 @@
 /**
  * A server's own rules: who counts as a moderator, which words prompts may not contain, whether
- * its queue is paused and how long it may grow, and the audit trail of every moderator action.
+ * its queue is paused and how long it may grow, which model it uses by default, and the audit trail of every moderator action.
  * Discord-agnostic: callers pass what Discord told them.
  */
 import type { Store } from '../store/index.ts';
@@ -74,6 +74,23 @@ export class ModerationService {
     if (guild.paused === paused) return false;
     await this.#store.guilds.update(actor.guildId, { paused });
     await this.audit(actor, paused ? 'pause' : 'resume');
+    return true;
+  }
+
+  /** The model this server's jobs get when the member picks none (null: the bot's default). */
+  async defaultModel(guildId: string): Promise<string | null> {
+    return (await this.#store.guilds.get(guildId))?.defaultModel ?? null;
+  }
+
+  /**
+   * Sets (or with null clears) the server's default model; the caller has checked the bot offers
+   * it. Returns false when it already was so (nothing recorded).
+   */
+  async setDefaultModel(actor: Actor, model: string | null): Promise<boolean> {
+    const before = (await this.#store.guilds.ensure(actor.guildId)).defaultModel;
+    if (before === model) return false;
+    await this.#store.guilds.update(actor.guildId, { defaultModel: model });
+    await this.audit(actor, 'set-model', model ?? undefined, { before });
     return true;
   }
 

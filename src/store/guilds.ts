@@ -1,4 +1,4 @@
-// Guild settings: pause switch, quota and queue limits, moderator role. Null limits mean "use the
+// Guild settings: pause switch, quota and queue limits, moderator role, default model. Null limits mean "use the
 // bot-wide default from the environment", which the caller resolves.
 import type { StoreContext } from './context.ts';
 import { ensureGuild } from './ensure-rows.ts';
@@ -11,12 +11,14 @@ export interface GuildSettings {
   moderatorRoleId: string | null;
   maxQueuePerGuild: number | null;
   maxJobsPerUser: number | null;
+  /** The model this server's jobs get when the member picks none; null: the bot's default. */
+  defaultModel: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
 export type GuildSettingsPatch = Partial<
-  Pick<GuildSettings, 'paused' | 'defaultDailyQuota' | 'moderatorRoleId' | 'maxQueuePerGuild' | 'maxJobsPerUser'>
+  Pick<GuildSettings, 'paused' | 'defaultDailyQuota' | 'moderatorRoleId' | 'maxQueuePerGuild' | 'maxJobsPerUser' | 'defaultModel'>
 >;
 
 export interface GuildRepository {

@@ -237,7 +237,7 @@ describe('jobs resumed after a crash', () => {
     const created = await store.jobs.createReserved(
       {
         kind: 'imagine', guildId: h.discord.guild.id, channelId: h.discord.channel.id, userId: member.id, prompt: 'a half saved square',
-        steps: 4, guidance: 7, sampler: 'euler-a', width: 128, height: 128, count: 4, seed: 5, model: h.bot.jobs.pipeline.info.name, cost: 4,
+        steps: 4, guidance: 7, sampler: 'euler-a', width: 128, height: 128, count: 4, seed: 5, model: h.bot.jobs.models.defaultName, cost: 4,
       },
       context.quota.reservation(h.discord.guild.id, member.id, 4),
     );

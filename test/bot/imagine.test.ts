@@ -39,11 +39,11 @@ describe('/imagine end to end', () => {
       [expect.stringMatching(/^r:\d+$/)],
     ]);
     expect(result.content).toMatch(/a red circle/);
-    expect(result.content).toMatch(/seeds 42–45 · 12 steps · Euler a · CFG 7 · 128x128/);
+    expect(result.content).toMatch(/tiny-shapes · seeds 42–45 · 12 steps · Euler a · CFG 7 · 128x128/);
     const grid = result.attachments.find((a) => a.filename.startsWith('job-'))!;
     expect(await pngSize(grid.bytes)).toEqual([256, 256]);
     expect(readPngText(grid.bytes).parameters).toBe(
-      `a red circle\nSteps: 12, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 128x128, Model: ${h.bot.jobs.pipeline.info.name}`,
+      `a red circle\nSteps: 12, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 128x128, Model: ${h.bot.jobs.models.defaultName}`,
     );
     const job = await jobOf(h, result.id);
     expect(buttonIds(result.components)[2][0]).toBe(`r:${job.id}`);

@@ -4,15 +4,23 @@
  */
 import path from 'node:path';
 import { REST, Routes } from 'discord.js';
-import { COMMANDS } from '../../src/discord/command-registry.ts';
+import { loadConfig, type Config } from '../../src/config/config.ts';
+import { commandDefinitions } from '../../src/discord/command-registry.ts';
 import type { FakeDiscord } from './fake-discord/index.ts';
 import { EMBEDDED_MODEL_DIR } from './model.ts';
 
-/** Registers the commands in a guild as `npm run deploy-commands` does, so options arrive typed. */
-export async function registerCommands(discord: FakeDiscord, guildId: string = discord.guild.id): Promise<void> {
+/**
+ * Registers the commands in a guild as `npm run deploy-commands` does, so options arrive typed;
+ * `config` gives the models offered (the embedded model alone by default).
+ */
+export async function registerCommands(
+  discord: FakeDiscord,
+  guildId: string = discord.guild.id,
+  config: Pick<Config, 'models'> = loadConfig({ MODEL_DIR: EMBEDDED_MODEL_DIR }),
+): Promise<void> {
   await new REST({ api: discord.restUrl })
     .setToken(discord.botToken)
-    .put(Routes.applicationGuildCommands(discord.applicationId, guildId), { body: COMMANDS.map((c) => c.data.toJSON()) });
+    .put(Routes.applicationGuildCommands(discord.applicationId, guildId), { body: commandDefinitions(config) });
 }
 
 /**

@@ -27,12 +27,17 @@ export interface Harness {
 
 export async function startHarness(
   env: Record<string, string> = {},
-  options: { discord?: FakeDiscordOptions; bot?: StartOptions } = {},
+  options: {
+    discord?: FakeDiscordOptions;
+    bot?: StartOptions;
+    /** The configuration the commands were registered with, when it is not the bot's (an older deploy). */
+    registered?: Pick<Config, 'models'>;
+  } = {},
 ): Promise<Harness> {
   const discord = await FakeDiscord.start(options.discord);
   const dir = mkdtempSync(path.join(tmpdir(), 'bot-test-'));
   const config = loadConfig({ ...botEnvironment(discord, dir), ...env });
-  await registerCommands(discord);
+  await registerCommands(discord, discord.guild.id, options.registered ?? config);
   const logs: string[] = [];
   const log = (m: string, err?: unknown) => void logs.push(`${m}${err ? `: ${(err as Error).message ?? err}` : ''}`);
   const engine = new EngineGate(await embeddedPipeline());
