@@ -30,6 +30,7 @@ it('starts a guild unpaused with every limit left to the bot-wide defaults', asy
     moderatorRoleId: null,
     maxQueuePerGuild: null,
     maxJobsPerUser: null,
+    defaultModel: null,
     createdAt: new Date('2025-03-01T12:00:00Z'),
     updatedAt: new Date('2025-03-01T12:00:00Z'),
   });
