@@ -215,6 +215,13 @@ export class DiffusionPipeline {
     }
     signal?.throwIfAborted();
     const decoded = await this.#vae.decodeFloat(x, n, h, w);
+    if (decoded.pixels.some((p) => p.some(Number.isNaN))) {
+      // SDXL's own VAE overflows in float16 (diffusers upcasts it: force_upcast); an ONNX graph cannot.
+      throw new Error(
+        `the VAE decoder of ${this.info.name} produced NaN pixels; SDXL's VAE overflows in float16: export the VAE in float32 ` +
+          'or use an fp16-safe SDXL VAE (e.g. madebyollin/sdxl-vae-fp16-fix)',
+      );
+    }
     const images = decoded.pixels.map((p, k) => ({ ...chwToImages(p, 1, decoded.height, decoded.width)[0], seed: (req.seed + k) >>> 0 }));
     return {
       images,
