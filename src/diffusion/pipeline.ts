@@ -13,7 +13,7 @@ import { batchNoiseSource, SeededRandom } from './random.ts';
 import { resolveRequest } from './resolve-request.ts';
 import { createScheduler, img2imgStartIndex } from './schedulers/index.ts';
 import { sdxlSizeRule, sizeRule, type SizeRule } from './image-sizes.ts';
-import { stackConditioning, stackPooled, TextConditioner, TextEncoder, zeroConditioning } from './text-conditioning.ts';
+import { stackConditioning, stackPooled, TextConditioner, TextEncoder, zeroConditioning, type Conditioning } from './text-conditioning.ts';
 import { ClipTokenizer } from './tokenizer/clip-tokenizer.ts';
 import type { GenerateOptions, GenerateRequest, GenerateResult, ResolvedRequest, RgbImage } from './types.ts';
 import { UNetRunner } from './unet-runner.ts';
@@ -111,6 +111,11 @@ export class DiffusionPipeline {
   /** The raw onnxruntime sessions, for benchmarks and diagnostics. */
   get sessions() {
     return this.#sessions;
+  }
+
+  /** A prompt's text conditioning as the UNet receives it: hidden states [sequence, dim] and, for SDXL, the pooled embedding. */
+  encodePrompt(prompt: string): Promise<Conditioning> {
+    return this.#text.encode(prompt);
   }
 
   /** Fill in defaults and validate; throws RequestError naming the field and what is allowed. */

@@ -3,10 +3,13 @@
  * their own model. Refused kinds get one line naming what was found and what is supported.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseParameters, readPngText } from '../../src/diffusion/png.ts';
+import { fixtureDir } from '../diffusion/diffusers-fixtures.ts';
 import { repoRoot } from '../support/repo-paths.ts';
 
 interface Run {
@@ -42,5 +45,27 @@ describe('npm run imagine with an unsupported model', () => {
       `error: model folder ${dir} holds a Flux model (found transformer/ and no unet/, model_index.json _class_name FluxPipeline), which this bot cannot run; ` +
         'supported are Stable Diffusion 1.x and 2.x (epsilon or v-prediction) and SDXL (1.0, its fine-tunes, Turbo, Lightning) text-to-image UNet models in the diffusers / optimum ONNX layout',
     ]);
+  });
+});
+
+describe('npm run imagine with models exported in the diffusers / optimum layout', () => {
+  it.each([
+    ['sd15-tiny', 'SD 1.5 shapes, optimum 1.23 layout (int32 input_ids, int64 timestep)'],
+    ['sd2-v-tiny', 'SD 2 v-prediction, optimum-onnx layout (float timestep)'],
+    ['sdxl-tiny', 'SDXL, two text encoders, UNet weights in model.onnx_data'],
+    ['sd15-tiny-fp16', 'SD 1.5 shapes, float16 graphs'],
+    ['sdxl-tiny-fp16', 'SDXL, float16 graphs'],
+  ])('MODEL_DIR=%s (%s) writes a PNG of the native size that names the model', async (name) => {
+    const out = path.join(tmp, name, 'x.png');
+    const r = await imagineWith(fixtureDir(name), ['a red circle on a blue square', '--seed', '1', '--n', '1', '--steps', '2', '--out', out]);
+    expect(r.stderr).not.toMatch(/error/);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(`${out}  seed 1`);
+    const meta = await sharp(out).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['png', 64, 64]);
+    const text = readPngText(readFileSync(out)).parameters ?? '';
+    expect(parseParameters(text)).toMatchObject({ prompt: 'a red circle on a blue square', seed: 1 });
+    expect(text).toContain('Steps: 2');
+    expect(text).toContain(`Model: ${name}`);
   });
 });
