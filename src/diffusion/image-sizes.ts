@@ -10,7 +10,26 @@ export interface SizeRule {
   max: number;
   nativeWidth: number;
   nativeHeight: number;
+  /** Sizes the model was trained on at other aspect ratios (SDXL's buckets); aspect requests pick among these. */
+  buckets?: ReadonlyArray<{ width: number; height: number }>;
 }
+
+/**
+ * SDXL's multi-aspect training resolutions, about 1024² pixels each, as listed in the SDXL paper
+ * (Podell et al. 2023, "SDXL: Improving Latent Diffusion Models for High-Resolution Image
+ * Synthesis", appendix I) and Stability AI's recommended sizes: width x height.
+ */
+export const SDXL_BUCKETS: ReadonlyArray<readonly [number, number]> = [
+  [1024, 1024],
+  [1152, 896],
+  [896, 1152],
+  [1216, 832],
+  [832, 1216],
+  [1344, 768],
+  [768, 1344],
+  [1536, 640],
+  [640, 1536],
+];
 
 export function sizeRule(vaeFactor: number, unetDownsamples: number, nativeWidth: number, nativeHeight: number): SizeRule {
   const multiple = vaeFactor * 2 ** unetDownsamples;
@@ -23,6 +42,22 @@ export function sizeRule(vaeFactor: number, unetDownsamples: number, nativeWidth
     nativeWidth,
     nativeHeight,
   };
+}
+
+/** SDXL: the same limits, plus its aspect buckets scaled to the model's native size (1024 for SDXL itself). */
+export function sdxlSizeRule(vaeFactor: number, unetDownsamples: number, nativeWidth: number, nativeHeight: number): SizeRule {
+  const rule = sizeRule(vaeFactor, unetDownsamples, nativeWidth, nativeHeight);
+  const scale = Math.max(nativeWidth, nativeHeight) / 1024;
+  const snap = (v: number) => Math.max(rule.min, Math.min(rule.max, Math.round((v * scale) / rule.multiple) * rule.multiple));
+  const seen = new Set<string>();
+  const buckets: Array<{ width: number; height: number }> = [];
+  for (const [w, h] of SDXL_BUCKETS) {
+    const b = { width: snap(w), height: snap(h) };
+    const key = `${b.width}x${b.height}`;
+    if (!seen.has(key)) buckets.push(b);
+    seen.add(key);
+  }
+  return { ...rule, buckets };
 }
 
 export function describeSizes(rule: SizeRule): string {
@@ -44,6 +79,14 @@ export function checkSize(rule: SizeRule, width: number, height: number): string
 export function sizeForAspect(rule: SizeRule, aw: number, ah: number): { width: number; height: number } {
   const area = rule.nativeWidth * rule.nativeHeight;
   const target = Math.log(aw / ah);
+  if (rule.buckets?.length) {
+    // A trained bucket: the nearest ratio (a model does best at the sizes it was trained on).
+    let best = rule.buckets[0];
+    for (const b of rule.buckets) {
+      if (Math.abs(Math.log(b.width / b.height) - target) < Math.abs(Math.log(best.width / best.height) - target) - 1e-12) best = b;
+    }
+    return { width: best.width, height: best.height };
+  }
   let best = { width: rule.nativeWidth, height: rule.nativeHeight, score: Infinity };
   for (let width = rule.min; width <= rule.max; width += rule.multiple) {
     for (let height = rule.min; height <= rule.max; height += rule.multiple) {

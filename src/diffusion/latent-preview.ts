@@ -1,6 +1,6 @@
 /**
  * Cheap previews: a linear map from each latent pixel to RGB, so a step's preview costs a few
- * thousand multiply-adds instead of a VAE decode. SD 1.5's coefficients are public (ComfyUI's
+ * thousand multiply-adds instead of a VAE decode. SD 1.5's and SDXL's coefficients are public (ComfyUI's
  * `latent_rgb_factors`); our own model stores its least-squares fit in imagine-model.json.
  */
 import type { RgbImage } from './types.ts';
@@ -19,6 +19,21 @@ export const SD15_LATENT_RGB: LatentRgb = {
     [-0.212, -0.2616, -0.7177],
   ],
   bias: [0, 0, 0],
+};
+
+/**
+ * Stable Diffusion XL latents -> RGB in -1..1: ComfyUI's published SDXL `latent_rgb_factors` and
+ * `latent_rgb_factors_bias` (comfy/latent_formats.py, class SDXL), the same linear fit A1111-style
+ * UIs use for cheap SDXL previews. SDXL's VAE is not SD 1.x's, so SD 1.5's factors give wrong colours.
+ */
+export const SDXL_LATENT_RGB: LatentRgb = {
+  factors: [
+    [0.3651, 0.4232, 0.4341],
+    [-0.2533, -0.0042, 0.1068],
+    [0.1076, 0.1111, -0.0362],
+    [-0.3165, -0.2492, -0.2188],
+  ],
+  bias: [0.1084, -0.0175, -0.0011],
 };
 
 /** Previews of a batch of latents laid out [n, channels, h, w]; each preview is h x w pixels. */

@@ -1,22 +1,23 @@
 /**
- * The text-to-image pipeline: tokenizer -> text encoder -> sampler loop over the UNet with
- * classifier-free guidance -> VAE decode. A thin loop over typed components, as diffusers' ONNX
- * Stable Diffusion pipeline; it knows nothing of Discord, queues or databases.
+ * The text-to-image pipeline: tokenizer -> text encoder(s) -> sampler loop over the UNet with
+ * classifier-free guidance -> VAE decode. A thin loop over typed components, as diffusers' Stable
+ * Diffusion and Stable Diffusion XL pipelines; it knows nothing of Discord, queues or databases.
  */
 import { performance } from 'node:perf_hooks';
 import { resizeImage } from './resize.ts';
-import { latentPreviews, SD15_LATENT_RGB, type LatentRgb } from './latent-preview.ts';
-import { readModelFolder, type ModelFolder } from './model-folder.ts';
+import { latentPreviews, SD15_LATENT_RGB, SDXL_LATENT_RGB, type LatentRgb } from './latent-preview.ts';
+import { checkUnetInputs } from './model-family.ts';
+import { readModelFolder, type ModelFamily, type ModelFolder } from './model-folder.ts';
 import { createSession, type InferenceSession, type RuntimeOptions } from './onnx-runtime.ts';
 import { batchNoiseSource, SeededRandom } from './random.ts';
 import { resolveRequest } from './resolve-request.ts';
 import { createScheduler, img2imgStartIndex } from './schedulers/index.ts';
-import { sizeRule, type SizeRule } from './image-sizes.ts';
-import { stackConditioning, TextConditioner } from './text-conditioning.ts';
+import { sdxlSizeRule, sizeRule, type SizeRule } from './image-sizes.ts';
+import { stackConditioning, stackPooled, TextConditioner, TextEncoder, zeroConditioning, type Conditioning } from './text-conditioning.ts';
 import { ClipTokenizer } from './tokenizer/clip-tokenizer.ts';
 import type { GenerateOptions, GenerateRequest, GenerateResult, ResolvedRequest, RgbImage } from './types.ts';
 import { UNetRunner } from './unet-runner.ts';
-import { Vae } from './vae.ts';
+import { chwToImages, Vae } from './vae.ts';
 
 export interface LoadOptions extends RuntimeOptions {
   /** Largest UNet batch per session.run (CFG doubles the image count). Default 8. */
@@ -26,6 +27,10 @@ export interface LoadOptions extends RuntimeOptions {
 export interface ModelInfo {
   name: string;
   dir: string;
+  /** `sd` (SD 1.x / 2.x) or `sdxl` (SDXL, Turbo, Lightning), from the folder's layout and UNet inputs. */
+  family: ModelFamily;
+  /** What the UNet predicts, from the scheduler config: epsilon (most), v_prediction (SD 2.x 768), or sample. */
+  predictionType: string;
   sizes: SizeRule;
   defaults: ModelFolder['defaults'];
   latentChannels: number;
@@ -43,15 +48,21 @@ export class DiffusionPipeline {
   readonly #vae: Vae;
   readonly #folder: ModelFolder;
   readonly #preview: LatentRgb;
-  readonly #sessions: Record<'textEncoder' | 'unet' | 'vaeDecoder', InferenceSession> & { vaeEncoder?: InferenceSession };
+  readonly #sessions: Record<'textEncoder' | 'unet' | 'vaeDecoder', InferenceSession> & { vaeEncoder?: InferenceSession; textEncoder2?: InferenceSession };
 
   private constructor(folder: ModelFolder, text: TextConditioner, unet: UNetRunner, vae: Vae, vaeFactor: number) {
     this.#folder = folder;
     this.#text = text;
     this.#unet = unet;
     this.#vae = vae;
-    this.#preview = folder.latentRgb ?? SD15_LATENT_RGB;
-    this.#sessions = { textEncoder: text.session, unet: unet.session, vaeDecoder: vae.decoder, vaeEncoder: vae.encoder };
+    this.#preview = folder.latentRgb ?? (folder.family === 'sdxl' ? SDXL_LATENT_RGB : SD15_LATENT_RGB);
+    this.#sessions = {
+      textEncoder: text.encoders[0].session,
+      unet: unet.session,
+      vaeDecoder: vae.decoder,
+      vaeEncoder: vae.encoder,
+      textEncoder2: text.encoders[1]?.session,
+    };
     const downsamples = folder.unet.downsamples ?? 3;
     const nativeLatent = folder.unet.sampleSize ?? 64;
     const nativeW = folder.defaults.width ?? nativeLatent * vaeFactor;
@@ -59,7 +70,9 @@ export class DiffusionPipeline {
     this.info = {
       name: folder.name,
       dir: folder.dir,
-      sizes: sizeRule(vaeFactor, downsamples, nativeW, nativeH),
+      family: folder.family,
+      predictionType: typeof folder.scheduler.prediction_type === 'string' ? folder.scheduler.prediction_type : 'epsilon',
+      sizes: folder.family === 'sdxl' ? sdxlSizeRule(vaeFactor, downsamples, nativeW, nativeH) : sizeRule(vaeFactor, downsamples, nativeW, nativeH),
       defaults: { ...folder.defaults, width: nativeW, height: nativeH },
       latentChannels: folder.vae.latentChannels,
       vaeFactor,
@@ -67,24 +80,42 @@ export class DiffusionPipeline {
     };
   }
 
-  /** Load a model folder once; every job shares the sessions. */
+  /**
+   * Load a model folder once; every job shares the sessions. Sessions are created from the file
+   * paths, so onnxruntime finds external weights (`model.onnx_data`) beside each `model.onnx`.
+   */
   static async load(dir: string, opts: LoadOptions = {}): Promise<DiffusionPipeline> {
     const folder = readModelFolder(dir);
-    const [tokenizer, textSession, unetSession, decoder, encoder] = await Promise.all([
-      ClipTokenizer.fromFolder(folder.files.tokenizerDir),
-      createSession(folder.files.textEncoder, opts),
-      createSession(folder.files.unet, opts),
-      createSession(folder.files.vaeDecoder, opts),
-      folder.files.vaeEncoder ? createSession(folder.files.vaeEncoder, opts) : Promise.resolve(undefined),
+    const { files } = folder;
+    // The UNet first: its inputs can still refuse the folder before the rest is loaded.
+    const unetSession = await createSession(files.unet, opts);
+    checkUnetInputs(folder.dir, folder.family, folder.vae.latentChannels, unetSession.inputMetadata.map((m) => ({ name: m.name, shape: m.isTensor ? m.shape : [] })));
+    const [tokenizer, textSession, tokenizer2, textSession2, decoder, encoder] = await Promise.all([
+      ClipTokenizer.fromFolder(files.tokenizerDir),
+      createSession(files.textEncoder, opts),
+      files.tokenizer2Dir ? ClipTokenizer.fromFolder(files.tokenizer2Dir) : undefined,
+      files.textEncoder2 ? createSession(files.textEncoder2, opts) : undefined,
+      createSession(files.vaeDecoder, opts),
+      files.vaeEncoder ? createSession(files.vaeEncoder, opts) : undefined,
     ]);
+    const encoders =
+      tokenizer2 && textSession2
+        ? [new TextEncoder(tokenizer, textSession, 'penultimate'), new TextEncoder(tokenizer2, textSession2, 'penultimate', 'text_embeds')]
+        : [new TextEncoder(tokenizer, textSession)];
     const vae = new Vae(decoder, encoder, folder.vae.scalingFactor, folder.vae.shiftFactor, folder.vae.latentChannels);
     const factor = folder.vae.factor ?? (await vae.measureFactor());
-    return new DiffusionPipeline(folder, new TextConditioner(tokenizer, textSession), new UNetRunner(unetSession, opts.maxBatch ?? 8), vae, factor);
+    const unet = new UNetRunner(unetSession, opts.maxBatch ?? 8, folder.unet.timeCondProjDim);
+    return new DiffusionPipeline(folder, new TextConditioner(encoders), unet, vae, factor);
   }
 
   /** The raw onnxruntime sessions, for benchmarks and diagnostics. */
   get sessions() {
     return this.#sessions;
+  }
+
+  /** A prompt's text conditioning as the UNet receives it: hidden states [sequence, dim] and, for SDXL, the pooled embedding. */
+  encodePrompt(prompt: string): Promise<Conditioning> {
+    return this.#text.encode(prompt);
   }
 
   /** Fill in defaults and validate; throws RequestError naming the field and what is allowed. */
@@ -102,24 +133,45 @@ export class DiffusionPipeline {
     const w = req.width / this.info.vaeFactor;
     const per = c * h * w;
     const n = req.n;
-    const useCfg = req.guidance > 1; // guidance <= 1 is the conditional model alone (turbo / LCM)
+    // guidance <= 1 is the conditional model alone (turbo / LCM); an LCM-distilled UNet applies guidance itself.
+    const useCfg = req.guidance > 1 && !this.#unet.embedsGuidance;
 
     const cond = await this.#text.encode(req.prompt);
     const warnings: string[] = [];
     if (cond.truncated) warnings.push(`prompt is longer than the model's ${cond.sequence} tokens; the end was cut`);
     const parts = [{ c: cond, count: n }];
     if (useCfg) {
-      const uncond = await this.#text.encode(req.negativePrompt);
+      // SDXL's force_zeros_for_empty_prompt: no negative prompt means a zero conditioning, not the encoding of "".
+      const zeros = req.negativePrompt === '' && this.#folder.forceZerosForEmptyPrompt;
+      const uncond = zeros ? zeroConditioning(cond) : await this.#text.encode(req.negativePrompt);
       if (uncond.truncated) warnings.push(`negative prompt is longer than ${uncond.sequence} tokens; the end was cut`);
       parts.unshift({ c: uncond, count: n });
     }
     const batch = useCfg ? 2 * n : n;
-    const hidden = this.#unet.prepareHidden(stackConditioning(parts), batch, cond.sequence, cond.dim);
+    const conditioning = this.#unet.prepare(
+      {
+        hidden: stackConditioning(parts),
+        seq: cond.sequence,
+        dim: cond.dim,
+        pooled: stackPooled(parts),
+        // SDXL micro-conditioning (Podell et al. 2023, sec. 2.2): original size, crop top-left, target size, as (height, width).
+        timeIds: [req.height, req.width, 0, 0, req.height, req.width],
+        guidanceW: req.guidance - 1,
+      },
+      batch,
+    );
 
     const generators = Array.from({ length: n }, (_, k) => new SeededRandom((req.seed + k) >>> 0));
-    const noise = batchNoiseSource(generators, per);
+    const seeded = batchNoiseSource(generators, per);
+    const noise = opts.stepNoise ?? seeded;
     const scheduler = createScheduler(req.sampler, this.#folder.scheduler, req.steps, { noise });
-    const initialNoise = noise(n * per);
+    const initialNoise = seeded(n * per);
+    if (opts.initialLatents) {
+      if (opts.initialLatents.length !== n * per) {
+        throw new Error(`initialLatents must hold n x ${c} x ${h} x ${w} = ${n * per} values, got ${opts.initialLatents.length}`);
+      }
+      initialNoise.set(opts.initialLatents);
+    }
     let x: Float32Array;
     let start = 0;
     if (request.init) {
@@ -145,7 +197,7 @@ export class DiffusionPipeline {
       const xin = scheduler.scaleModelInput(x, i);
       unetInput.set(xin, 0);
       if (useCfg) unetInput.set(xin, n * per);
-      const out = await this.#unet.run(unetInput, [batch, c, h, w], scheduler.timesteps[i], hidden);
+      const out = await this.#unet.run(unetInput, [batch, c, h, w], scheduler.timesteps[i], conditioning);
       if (useCfg) {
         // uncond first, then cond: eps = u + g * (c - u)
         const g = req.guidance;
@@ -167,12 +219,21 @@ export class DiffusionPipeline {
       }
     }
     signal?.throwIfAborted();
-    const images = await this.#vae.decode(x, n, h, w);
+    const decoded = await this.#vae.decodeFloat(x, n, h, w);
+    if (decoded.pixels.some((p) => p.some(Number.isNaN))) {
+      // SDXL's own VAE overflows in float16 (diffusers upcasts it: force_upcast); an ONNX graph cannot.
+      throw new Error(
+        `the VAE decoder of ${this.info.name} produced NaN pixels; SDXL's VAE overflows in float16: export the VAE in float32 ` +
+          'or use an fp16-safe SDXL VAE (e.g. madebyollin/sdxl-vae-fp16-fix)',
+      );
+    }
+    const images = decoded.pixels.map((p, k) => ({ ...chwToImages(p, 1, decoded.height, decoded.width)[0], seed: (req.seed + k) >>> 0 }));
     return {
-      images: images.map((img, k) => ({ ...img, seed: (req.seed + k) >>> 0 })),
+      images,
       request: req,
       warnings,
       timings: { totalMs: performance.now() - t0, stepMs },
+      ...(opts.keepFloat ? { pixels: decoded.pixels, latents: x } : {}),
     };
   }
 

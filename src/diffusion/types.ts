@@ -62,6 +62,15 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   /** Also decode the estimate with the full VAE every N steps (0 = never). */
   decodeEvery?: number;
+  /**
+   * Start from these latents (n x c x h x w, unit variance, before the sampler's init_noise_sigma)
+   * instead of the seeded noise: how a run is compared with a reference made from fixed latents.
+   */
+  initialLatents?: Float32Array;
+  /** The noise stochastic samplers draw each step, instead of the seeded source (for reference comparisons). */
+  stepNoise?: (length: number) => Float32Array | Float64Array;
+  /** Also return the VAE's float output and the final latents (result.pixels, result.latents). */
+  keepFloat?: boolean;
 }
 
 export interface GenerateResult {
@@ -70,4 +79,8 @@ export interface GenerateResult {
   /** Things the caller should tell the user, e.g. that the prompt was truncated to 77 tokens. */
   warnings: string[];
   timings: { totalMs: number; stepMs: number[] };
+  /** With keepFloat: each image as the VAE decoded it, [3, height, width] in -1..1, before 8-bit rounding. */
+  pixels?: Float32Array[];
+  /** With keepFloat: the final latents [n, c, h, w] in the UNet's space. */
+  latents?: Float32Array;
 }

@@ -35,22 +35,32 @@ export class Vae {
 
   /** Decode `n` latents [n, c, h, w] (UNet space) to images. */
   async decode(latents: Float32Array, n: number, h: number, w: number): Promise<RgbImage[]> {
+    const { pixels, height, width } = await this.decodeFloat(latents, n, h, w);
+    return pixels.flatMap((p) => chwToImages(p, 1, height, width));
+  }
+
+  /** Decode to the VAE's own float output, one [3, H, W] array per image in -1..1 (before 8-bit rounding). */
+  async decodeFloat(latents: Float32Array, n: number, h: number, w: number): Promise<{ pixels: Float32Array[]; height: number; width: number }> {
     const c = this.latentChannels;
     const per = c * h * w;
     const raw = new Float32Array(latents.length);
     for (let i = 0; i < raw.length; i++) raw[i] = latents[i] / this.scalingFactor + this.shiftFactor;
     const chunk = h * w > BATCH_DECODE_MAX_PLANE ? 1 : n;
-    const images: RgbImage[] = [];
+    const pixels: Float32Array[] = [];
+    let height = 0;
+    let width = 0;
     for (let start = 0; start < n; start += chunk) {
       const b = Math.min(chunk, n - start);
       const out = await this.decoder.run({
         latent_sample: floatTensor(this.#decType, raw.slice(start * per, (start + b) * per), [b, c, h, w]),
       });
       const t = out[this.decoder.outputNames[0]];
-      const [, , H, W] = t.dims as number[];
-      images.push(...chwToImages(toFloat32(t), b, H, W));
+      [, , height, width] = t.dims as number[];
+      const data = toFloat32(t);
+      const plane = 3 * height * width;
+      for (let k = 0; k < b; k++) pixels.push(Float32Array.from(data.subarray(k * plane, (k + 1) * plane)));
     }
-    return images;
+    return { pixels, height, width };
   }
 
   /** Encode images (all the same size) to latents in UNet space, [n, c, h, w]. */
@@ -65,7 +75,8 @@ export class Vae {
     const [n, ch, h, w] = t.dims as number[];
     const data = toFloat32(t);
     const c = this.latentChannels;
-    // Some exports return the distribution's moments (mean and log-variance, 2c channels): use the mean.
+    // optimum names the output latent_parameters (the distribution's mean and log-variance, 2c channels)
+    // or latent_sample (c channels): either way the first c channels are the latent; the mean keeps img2img deterministic.
     const latents = new Float32Array(n * c * h * w);
     for (let k = 0; k < n; k++) {
       for (let i = 0; i < c * h * w; i++) {

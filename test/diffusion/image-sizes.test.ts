@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSize, describeSizes, sizeForAspect, sizeRule } from '../../src/diffusion/image-sizes.ts';
+import { checkSize, describeSizes, SDXL_BUCKETS, sdxlSizeRule, sizeForAspect, sizeRule } from '../../src/diffusion/image-sizes.ts';
 
 // The embedded model: VAE factor 8, two UNet downsamplings, native 128x128.
 const tiny = sizeRule(8, 2, 128, 128);
@@ -58,5 +58,35 @@ describe('image sizes a model can take', () => {
     const { width, height } = sizeForAspect(tiny, 10, 1);
     expect({ width, height }).toEqual({ width: 256, height: 64 });
     expect(checkSize(tiny, width, height)).toBeUndefined();
+  });
+});
+
+describe('SDXL sizes', () => {
+  // SDXL 1.0: VAE factor 8, UNet block_out_channels [320, 640, 1280] (two downsamplings), sample_size 128.
+  const sdxl = sdxlSizeRule(8, 2, 1024, 1024);
+
+  it('is native at 1024x1024 and takes 512 to 2048 in steps of 32', () => {
+    expect(sdxl).toMatchObject({ nativeWidth: 1024, nativeHeight: 1024, multiple: 32, min: 512, max: 2048 });
+    expect(checkSize(sdxl, 1024, 1024)).toBeUndefined();
+    expect(checkSize(sdxl, 1000, 1024)).toBe('size 1000x1024 is not allowed: width and height must be multiples of 32 from 512 to 2048 (native 1024x1024)');
+  });
+
+  it('turns an aspect ratio into the nearest of SDXL\'s trained sizes', () => {
+    expect(sizeForAspect(sdxl, 1, 1)).toEqual({ width: 1024, height: 1024 });
+    expect(sizeForAspect(sdxl, 3, 2)).toEqual({ width: 1216, height: 832 });
+    expect(sizeForAspect(sdxl, 2, 3)).toEqual({ width: 832, height: 1216 });
+    expect(sizeForAspect(sdxl, 16, 9)).toEqual({ width: 1344, height: 768 });
+    expect(sizeForAspect(sdxl, 4, 3)).toEqual({ width: 1152, height: 896 });
+    expect(sizeForAspect(sdxl, 21, 9)).toEqual({ width: 1536, height: 640 });
+    expect(sizeForAspect(sdxl, 10, 1)).toEqual({ width: 1536, height: 640 });
+    for (const [w, h] of SDXL_BUCKETS) expect(checkSize(sdxl, w, h)).toBeUndefined();
+  });
+
+  it('scales the trained sizes to a smaller SDXL-shaped model, on its own grid', () => {
+    const small = sdxlSizeRule(8, 2, 256, 256);
+    expect(sizeForAspect(small, 1, 1)).toEqual({ width: 256, height: 256 });
+    const wide = sizeForAspect(small, 16, 9);
+    expect(wide.width).toBeGreaterThan(wide.height);
+    expect(checkSize(small, wide.width, wide.height)).toBeUndefined();
   });
 });
