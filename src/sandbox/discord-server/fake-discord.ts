@@ -1,7 +1,8 @@
 /**
- * FakeDiscord: a Discord-compatible REST + gateway server on 127.0.0.1 for end-to-end tests that run
- * the real discord.js client. Tests build a world (guilds, channels, roles, members), act as users
- * (slash commands, button clicks, reactions), and inspect what the bot did through the recorded state.
+ * FakeDiscord: a Discord-compatible REST + gateway server on 127.0.0.1 that the real discord.js
+ * client runs against, for the sandbox (`npm run sandbox`) and the end-to-end tests. Callers build a
+ * world (guilds, channels, roles, members), act as users (slash commands, button clicks, reactions),
+ * and inspect what the bot did through the recorded state.
  */
 import type { Server } from 'node:http';
 import type { FakeContext, FakeSettings } from './context.ts';

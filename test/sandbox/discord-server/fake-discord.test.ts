@@ -20,8 +20,8 @@ import {
   type TextChannel,
 } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestClock } from '../test-clock.ts';
-import { errors, FakeDiscord, type FakeDiscordOptions } from './index.ts';
+import { TestClock } from '../../support/test-clock.ts';
+import { errors, FakeDiscord, type FakeDiscordOptions } from '../../../src/sandbox/discord-server/index.ts';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 
