@@ -17,6 +17,7 @@ import { RequestFailure, RequestHold, type RequestFailureKind, type RequestMatch
 import { errors, type ApiError } from './api-error.ts';
 import { addReaction, emojiKey, removeReaction } from './reaction-ops.ts';
 import type {
+  AttachmentRecord,
   ChannelRecord,
   CommandRecord,
   GuildRecord,
@@ -43,6 +44,9 @@ export interface FakeDiscordOptions {
   /** HELLO's heartbeat interval; Discord's is about 41 s, which keeps short tests free of heartbeats. */
   readonly heartbeatIntervalMs?: number;
   readonly botUsername?: string;
+  /** Names of the default guild and its member (the sandbox shows them). */
+  readonly guildName?: string;
+  readonly username?: string;
   /**
    * Clock for interaction deadlines (default Date.now). A test moves it to pass the 3 s or the
    * token's 15 minutes at a chosen moment instead of sleeping through them.
@@ -86,6 +90,7 @@ export class FakeDiscord {
   readonly #failures: RequestFailure[];
   readonly #holds: RequestHold[];
   readonly #closed: () => void;
+  readonly #watchers: Set<(message: MessageRecord) => void>;
 
   private constructor(parts: {
     context: FakeContext;
@@ -97,6 +102,8 @@ export class FakeDiscord {
     internalErrors: Error[];
     botToken: string;
     port: number;
+    watchers: Set<(message: MessageRecord) => void>;
+    options: FakeDiscordOptions;
   }) {
     this.#context = parts.context;
     this.#server = parts.server;
@@ -104,6 +111,7 @@ export class FakeDiscord {
     this.#failures = parts.failures;
     this.#holds = parts.holds;
     this.#closed = parts.closed;
+    this.#watchers = parts.watchers;
     this.internalErrors = parts.internalErrors;
     this.botToken = parts.botToken;
     this.restUrl = `http://127.0.0.1:${parts.port}/api`;
@@ -111,9 +119,9 @@ export class FakeDiscord {
     const { world } = parts.context;
     this.applicationId = world.applicationId;
     this.botUser = world.user(world.botUserId);
-    this.guild = setup.addGuild(this.#context, { name: 'Test Guild', channel: 'general' });
+    this.guild = setup.addGuild(this.#context, { name: parts.options.guildName ?? 'Test Guild', channel: 'general' });
     this.channel = world.channel(this.guild.systemChannelId!);
-    this.user = this.newMember({ username: 'tester' });
+    this.user = this.newMember({ username: parts.options.username ?? 'tester' });
   }
 
   static async start(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
@@ -134,7 +142,8 @@ export class FakeDiscord {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
       url: () => origin.replace(/^http/, 'ws'),
     });
-    const context: FakeContext = { world, gateway, settings, origin: () => origin };
+    const watchers = new Set<(message: MessageRecord) => void>();
+    const context: FakeContext = { world, gateway, settings, origin: () => origin, changed: (message) => watchers.forEach((watch) => watch(message)) };
     const storms: RateLimitStorm[] = [];
     const failures: RequestFailure[] = [];
     const holds: RequestHold[] = [];
@@ -143,7 +152,7 @@ export class FakeDiscord {
     const internalErrors: Error[] = [];
     const { server, port } = await listen({ context, router: buildRouter(context), storms, failures, holds, closing, botToken, internalErrors });
     origin = `http://127.0.0.1:${port}`;
-    return new FakeDiscord({ context, server, storms, failures, holds, closed, internalErrors, botToken, port });
+    return new FakeDiscord({ context, server, storms, failures, holds, closed, internalErrors, botToken, port, watchers, options });
   }
 
   /** Stops the server. Destroy the discord.js client first, or it keeps reconnecting. */
@@ -355,6 +364,32 @@ export class FakeDiscord {
   /** Ids of the users who reacted with `emoji`, in order. */
   reactionUsers(message: Ref<MessageRecord>, emoji: string): string[] {
     return [...(this.#messageRecord(message, true).reactions.get(emojiKey(emoji)) ?? [])];
+  }
+
+  /** Calls `listener` after every change to a message (created, edited, deleted, reacted to); returns the unsubscribe. */
+  watchMessages(listener: (message: MessageRecord) => void): () => void {
+    this.#watchers.add(listener);
+    return () => this.#watchers.delete(listener);
+  }
+
+  /** An uploaded file by attachment id, its bytes as uploaded; edits that drop it do not delete it, as on Discord's CDN. */
+  attachment(id: string): AttachmentRecord | undefined {
+    return this.#world.attachments.get(id);
+  }
+
+  /** The channel a guild was created with, else its first channel. */
+  defaultChannel(guild: Ref<GuildRecord> = this.guild): ChannelRecord {
+    return this.#world.channel(this.#defaultChannelOf(idOf(guild)));
+  }
+
+  /** Members of a guild. */
+  members(guild: Ref<GuildRecord> = this.guild): MemberRecord[] {
+    return this.#world.membersOf(idOf(guild));
+  }
+
+  /** A user by id. */
+  userById(id: string): UserRecord | undefined {
+    return this.#world.users.get(id);
   }
 
   /** An interaction by id or token. */

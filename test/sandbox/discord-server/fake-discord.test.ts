@@ -570,3 +570,25 @@ describe('FakeDiscord', () => {
     );
   });
 });
+
+describe('watching messages (what the sandbox page follows)', () => {
+  it('reports each creation, edit, reaction and deletion, ephemeral replies included, until unsubscribed', async () => {
+    await start((bot) => {
+      bot.on(Events.InteractionCreate, async (interaction) => {
+        if (!interaction.isChatInputCommand()) return;
+        await interaction.reply({ content: 'only for you', flags: MessageFlags.Ephemeral });
+      });
+    });
+    const fake = discord!;
+    const seen: string[] = [];
+    const stop = fake.watchMessages((m) => seen.push(`${m.content || '(empty)'}${m.reactions.size ? ` ${[...m.reactions.keys()].join('')}` : ''}${m.deletedAt ? ' deleted' : ''}`));
+    const posted = fake.sendMessage('hello');
+    fake.react(posted, '🔀');
+    fake.slashCommand({ name: 'ping' });
+    await fake.waitFor(() => seen.includes('only for you'));
+    fake.deleteMessage(fake.channel, posted);
+    stop();
+    fake.sendMessage('unseen');
+    expect(seen).toEqual(['hello', 'hello 🔀', 'only for you', 'hello 🔀 deleted']);
+  });
+});
