@@ -69,6 +69,9 @@ describe.skipIf(chromium.missing !== undefined)(`the sandbox page in Chromium ${
     await page.getByRole('option', { name: /\/imagine/ }).waitFor();
     await message().press('Tab');
     expect(await message().inputValue()).toBe('/imagine ');
+    // Then its options, as registered.
+    await page.getByRole('option', { name: /^prompt:/ }).waitFor();
+    await page.getByRole('option', { name: /^seed:/ }).waitFor();
     await message().pressSequentially('a red circle');
     // The deferred reply stays as it is until the bot's first edit arrives, and the job stays at its first step until we look.
     const firstEdit = sandbox.discord.holdRequests({ method: 'PATCH', path: '/messages/@original' });
@@ -123,6 +126,17 @@ describe.skipIf(chromium.missing !== undefined)(`the sandbox page in Chromium ${
     await expect(page.locator('li.message').count()).resolves.toBe(0);
     await page.getByRole('link', { name: 'Sandbox' }).click();
     await messageWith('U1').waitFor();
+  });
+
+  it('what the Discord client would not send is explained under the box, and nothing reaches the bot', async () => {
+    await message().fill('/imagine seed: 7');
+    await message().press('Enter');
+    await page.getByRole('alert').getByText('/imagine: required option "prompt" is missing').waitFor();
+    // A command sent after it is answered, and still only the first /imagine was ever made.
+    await message().fill('/quota me');
+    await message().press('Enter');
+    await page.getByText('alice used /quota').waitFor();
+    await expect(page.getByText('alice used /imagine').count()).resolves.toBe(1);
   });
 
   it('switched to the moderator, /mod pause pauses the server, in an answer only the moderator sees', async () => {
