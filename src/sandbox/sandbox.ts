@@ -12,6 +12,7 @@ import { commandDefinitions } from '../discord/command-registry.ts';
 import { FakeDiscord } from './discord-server/index.ts';
 import { buildSandboxWorld, SANDBOX_GUILD_NAME, type SandboxWorld } from './sandbox-world.ts';
 import { startWebServer } from './web-server.ts';
+import { worldIdsIn } from './world-ids.ts';
 
 export interface SandboxOptions extends SandboxConfig {
   /** Holds the bot's SQLite file and images. @default data/sandbox */
@@ -37,8 +38,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const dataDir = path.resolve(options.dataDir);
   if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
-  const discord = await FakeDiscord.start({ guildName: SANDBOX_GUILD_NAME, username: 'alice', botUsername: 'imagine-bot' });
+  const ids = worldIdsIn(path.join(dataDir, 'world-ids.json'));
+  const discord = await FakeDiscord.start({ guildName: SANDBOX_GUILD_NAME, username: 'alice', botUsername: 'imagine-bot', worldIds: ids.next });
   const world = buildSandboxWorld(discord);
+  ids.save();
   try {
     const config = loadConfig({
       // Nothing here is rate-limited, and the embedded model finishes in seconds: show previews often.

@@ -44,6 +44,12 @@ export interface FakeDiscordOptions {
   /** HELLO's heartbeat interval; Discord's is about 41 s, which keeps short tests free of heartbeats. */
   readonly heartbeatIntervalMs?: number;
   readonly botUsername?: string;
+  /**
+   * Where ids of the application, users, guilds, channels and roles come from, in creation order
+   * (default: fresh snowflakes). The sandbox replays the ids of its last run, so the members and
+   * servers in its database are the same people and places after a restart.
+   */
+  readonly worldIds?: () => string;
   /** Names of the default guild and its member (the sandbox shows them). */
   readonly guildName?: string;
   readonly username?: string;
@@ -125,7 +131,8 @@ export class FakeDiscord {
   }
 
   static async start(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
-    const applicationId = nextSnowflake();
+    const worldId = options.worldIds ?? nextSnowflake;
+    const applicationId = worldId();
     const world = new World(applicationId, applicationId);
     world.users.set(applicationId, { kind: 'user', id: applicationId, username: options.botUsername ?? 'test-bot', globalName: null, bot: true });
     const botToken = botTokenFor(applicationId);
@@ -143,7 +150,7 @@ export class FakeDiscord {
       url: () => origin.replace(/^http/, 'ws'),
     });
     const watchers = new Set<(message: MessageRecord) => void>();
-    const context: FakeContext = { world, gateway, settings, origin: () => origin, changed: (message) => watchers.forEach((watch) => watch(message)) };
+    const context: FakeContext = { world, gateway, settings, origin: () => origin, worldId, changed: (message) => watchers.forEach((watch) => watch(message)) };
     const storms: RateLimitStorm[] = [];
     const failures: RequestFailure[] = [];
     const holds: RequestHold[] = [];
