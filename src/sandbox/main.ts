@@ -6,6 +6,7 @@
 import dotenv from 'dotenv';
 import { ConfigError } from '../config/config.ts';
 import { loadSandboxConfig } from '../config/sandbox-config.ts';
+import { installProcessPolicy } from '../process-policy.ts';
 import { startSandbox } from './sandbox.ts';
 
 dotenv.config({ quiet: true });
@@ -27,24 +28,20 @@ async function main(): Promise<void> {
     console.error(err.message);
     process.exit(1);
   }
+  // As for npm start: a failed Discord request nobody awaited is logged, anything else stops cleanly.
+  const policy = installProcessPolicy({ log: (message) => console.error(`[sandbox] ${message}`), exit: (code) => process.exit(code) });
   console.log('starting the sandbox: a local Discord-compatible server, the bot and its model…');
-  const sandbox = await startSandbox({ ...bind, dataDir: 'data/sandbox', fresh: args.includes('--fresh'), env: process.env });
+  const sandbox = await startSandbox({
+    ...bind,
+    dataDir: 'data/sandbox',
+    fresh: args.includes('--fresh'),
+    env: process.env,
+    bot: { onFatal: (what, err) => policy.fatal(what, err) },
+  });
+  policy.setStop(() => sandbox.close());
   console.log(`sandbox ready: open ${sandbox.url} (Ctrl-C stops it)`);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping the sandbox`);
-    sandbox.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(`sandbox stopped with an error: ${(err as Error).message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => policy.shutdown('SIGINT'));
+  process.once('SIGTERM', () => policy.shutdown('SIGTERM'));
 }
 
 main().catch((err: unknown) => {

@@ -37,7 +37,7 @@ export async function startWebServer(discord: FakeDiscord, world: SandboxWorld, 
   server.on('upgrade', (request, socket, head) => {
     // Any web page open in the same browser may try ws://127.0.0.1:3000; only our own page may act as a member.
     const origin = request.headers.origin;
-    if (new URL(request.url ?? '/', 'http://x').pathname !== '/events' || (origin !== undefined && new URL(origin).host !== request.headers.host)) {
+    if (new URL(request.url ?? '/', 'http://x').pathname !== '/events' || (origin !== undefined && hostOf(origin) !== request.headers.host)) {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }
@@ -59,6 +59,15 @@ export async function startWebServer(discord: FakeDiscord, world: SandboxWorld, 
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** The host:port of an Origin header; undefined for "null" (a file:// page) or anything malformed. */
+function hostOf(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
 }
 
 async function serve(discord: FakeDiscord, request: IncomingMessage, response: ServerResponse): Promise<void> {

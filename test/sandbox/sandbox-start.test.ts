@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { loadSandboxConfig } from '../../src/config/sandbox-config.ts';
 import { FakeDiscord } from '../../src/sandbox/discord-server/index.ts';
 import { buildSandboxWorld } from '../../src/sandbox/sandbox-world.ts';
@@ -63,7 +64,7 @@ describe('npm run sandbox', () => {
       child.kill('SIGINT');
       const [code] = (await once(child, 'exit')) as [number | null];
       expect(code).toBe(0);
-      expect(stdout).toMatch(/SIGINT: stopping the sandbox/);
+      expect(stderr).toMatch(/SIGINT: stopping/);
       expect(await accepts('127.0.0.1', port)).toBe(false);
     } finally {
       child.kill('SIGKILL');
@@ -76,6 +77,25 @@ describe('npm run sandbox', () => {
     const web = await startWebServer(discord, buildSandboxWorld(discord), loadSandboxConfig({ SANDBOX_HOST: '0.0.0.0', SANDBOX_PORT: '0' }));
     try {
       expect(await accepts(externalAddress!, web.port)).toBe(true);
+    } finally {
+      await web.close();
+      await discord.close();
+    }
+  });
+
+  it('refuses the WebSocket to pages of other sites open in the same browser, which could otherwise act as a member', async () => {
+    const discord = await FakeDiscord.start({ guildName: 'Sandbox', username: 'alice' });
+    const web = await startWebServer(discord, buildSandboxWorld(discord), { host: '127.0.0.1', port: 0 });
+    const open = (origin: string) =>
+      new Promise<string>((resolve) => {
+        const socket = new WebSocket(`ws://127.0.0.1:${web.port}/events`, { origin });
+        socket.once('message', (data) => (resolve(JSON.parse(String(data)).type), socket.close()));
+        socket.once('unexpected-response', (_request, response) => resolve(`refused ${response.statusCode}`));
+      });
+    try {
+      expect(await open('http://evil.example')).toBe('refused 403');
+      expect(await open('null')).toBe('refused 403');
+      expect(await open(`http://127.0.0.1:${web.port}`)).toBe('hello');
     } finally {
       await web.close();
       await discord.close();
