@@ -3,7 +3,7 @@
  * moderator (Manage Server) in both, so quotas, /mod and fair sharing between servers can be tried.
  */
 import { PermissionFlagsBits } from 'discord.js';
-import type { FakeDiscord, GuildRecord, UserRecord } from './discord-server/index.ts';
+import { FakeDiscord, type GuildRecord, type UserRecord } from './discord-server/index.ts';
 
 export interface Persona {
   readonly id: string;
@@ -23,10 +23,13 @@ export interface SandboxWorld {
   readonly servers: readonly SandboxServer[];
 }
 
-export const SANDBOX_GUILD_NAME = 'Sandbox';
+/** The Discord-compatible server with the sandbox's world in it; `worldIds` as in FakeDiscordOptions. */
+export async function startSandboxDiscord(worldIds?: () => string): Promise<{ discord: FakeDiscord; world: SandboxWorld }> {
+  const discord = await FakeDiscord.start({ guildName: 'Sandbox', username: 'alice', botUsername: 'imagine-bot', worldIds });
+  return { discord, world: buildWorld(discord) };
+}
 
-/** `discord` must have been started with guildName SANDBOX_GUILD_NAME and username 'alice' (its default member). */
-export function buildSandboxWorld(discord: FakeDiscord): SandboxWorld {
+function buildWorld(discord: FakeDiscord): SandboxWorld {
   const second = discord.addGuild({ name: 'Second server' });
   const bob = discord.newMember({ username: 'bob' });
   const moderator = discord.newMember({ username: 'mod', permissions: PermissionFlagsBits.ManageGuild });

@@ -9,8 +9,8 @@ import { startBot, type RunningBot, type StartOptions } from '../app.ts';
 import { loadConfig, type Config } from '../config/config.ts';
 import type { SandboxConfig } from '../config/sandbox-config.ts';
 import { commandDefinitions } from '../discord/command-registry.ts';
-import { FakeDiscord } from './discord-server/index.ts';
-import { buildSandboxWorld, SANDBOX_GUILD_NAME, type SandboxWorld } from './sandbox-world.ts';
+import type { FakeDiscord } from './discord-server/index.ts';
+import { startSandboxDiscord, type SandboxWorld } from './sandbox-world.ts';
 import { startWebServer } from './web-server.ts';
 import { worldIdsIn } from './world-ids.ts';
 
@@ -39,8 +39,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   const ids = worldIdsIn(path.join(dataDir, 'world-ids.json'));
-  const discord = await FakeDiscord.start({ guildName: SANDBOX_GUILD_NAME, username: 'alice', botUsername: 'imagine-bot', worldIds: ids.next });
-  const world = buildSandboxWorld(discord);
+  const { discord, world } = await startSandboxDiscord(ids.next);
   ids.save();
   try {
     const config = loadConfig({

@@ -11,8 +11,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { loadSandboxConfig } from '../../src/config/sandbox-config.ts';
-import { FakeDiscord } from '../../src/sandbox/discord-server/index.ts';
-import { buildSandboxWorld } from '../../src/sandbox/sandbox-world.ts';
+import { startSandboxDiscord } from '../../src/sandbox/sandbox-world.ts';
 import { startWebServer } from '../../src/sandbox/web-server.ts';
 import { EMBEDDED_MODEL_DIR } from '../support/model.ts';
 import { repoRoot } from '../support/repo-paths.ts';
@@ -73,8 +72,8 @@ describe('npm run sandbox', () => {
   });
 
   it.skipIf(!externalAddress)('with SANDBOX_HOST=0.0.0.0 the page is reachable from the network too', async () => {
-    const discord = await FakeDiscord.start({ guildName: 'Sandbox', username: 'alice' });
-    const web = await startWebServer(discord, buildSandboxWorld(discord), loadSandboxConfig({ SANDBOX_HOST: '0.0.0.0', SANDBOX_PORT: '0' }));
+    const { discord, world } = await startSandboxDiscord();
+    const web = await startWebServer(discord, world, loadSandboxConfig({ SANDBOX_HOST: '0.0.0.0', SANDBOX_PORT: '0' }));
     try {
       expect(await accepts(externalAddress!, web.port)).toBe(true);
     } finally {
@@ -84,8 +83,8 @@ describe('npm run sandbox', () => {
   });
 
   it('refuses the WebSocket to pages of other sites open in the same browser, which could otherwise act as a member', async () => {
-    const discord = await FakeDiscord.start({ guildName: 'Sandbox', username: 'alice' });
-    const web = await startWebServer(discord, buildSandboxWorld(discord), { host: '127.0.0.1', port: 0 });
+    const { discord, world } = await startSandboxDiscord();
+    const web = await startWebServer(discord, world, { host: '127.0.0.1', port: 0 });
     const open = (origin: string) =>
       new Promise<string>((resolve) => {
         const socket = new WebSocket(`ws://127.0.0.1:${web.port}/events`, { origin });
