@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { startHarness } from '../test/support/bot-harness.ts';
-import type { MessageRecord } from '../test/support/fake-discord/index.ts';
+import type { MessageRecord } from '../src/sandbox/discord-server/index.ts';
 import { embeddedPipeline } from '../test/support/model.ts';
 import { whole } from './cli-number.ts';
 

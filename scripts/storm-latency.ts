@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { startHarness, type Harness } from '../test/support/bot-harness.ts';
 import { registerCommands } from '../test/support/bot-environment.ts';
-import type { GuildRecord, InteractionHandle, MessageRecord, UserRecord } from '../test/support/fake-discord/index.ts';
+import type { GuildRecord, InteractionHandle, MessageRecord, UserRecord } from '../src/sandbox/discord-server/index.ts';
 import { whole } from './cli-number.ts';
 
 const { values } = parseArgs({

@@ -13,7 +13,8 @@ async function main(): Promise<void> {
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(err.message);
-    console.error('\nTo try the model without Discord: npm run imagine -- "a red circle"');
+    console.error('\nTo try the bot without Discord: npm run sandbox (a Discord-like page at http://127.0.0.1:3000)');
+    console.error('To try the model alone: npm run imagine -- "a red circle"');
     process.exit(1);
   }
   // Installed before anything starts, so a failure during start-up is handled the same way.

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REACTION_REFUSAL_INTERVAL_MS } from '../../src/discord/event-handlers.ts';
 import { startHarness, jobOf, type Harness } from '../support/bot-harness.ts';
-import type { MessageRecord, UserRecord } from '../support/fake-discord/index.ts';
+import type { MessageRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 
 let clock = new Date('2030-03-10T12:00:00Z');
 const debug: string[] = [];

@@ -6,7 +6,7 @@
 import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/bot-harness.ts';
-import type { InteractionHandle, MessageRecord, SlashCommandInput, UserRecord } from '../support/fake-discord/index.ts';
+import type { InteractionHandle, MessageRecord, SlashCommandInput, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 import { stallStore } from '../support/stalled-store.ts';
 
 const EPHEMERAL = 64;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
-import type { MessageRecord } from '../support/fake-discord/index.ts';
+import type { MessageRecord } from '../../src/sandbox/discord-server/index.ts';
 
 /** Below the embedded model's 2x2 grids (75-95 KB as PNG), above what a WebP copy of one needs. */
 const LIMIT = 40_000;

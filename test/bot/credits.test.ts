@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imagineOutcome, startHarness, type Harness } from '../support/bot-harness.ts';
-import type { UserRecord } from '../support/fake-discord/index.ts';
+import type { UserRecord } from '../../src/sandbox/discord-server/index.ts';
 
 const DAILY = 10;
 const EPHEMERAL = 64;

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DiffusionPipeline } from '../../src/diffusion/pipeline.ts';
 import type { GenerateOptions, GenerateRequest } from '../../src/diffusion/types.ts';
 import { buttonIds, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
-import type { InteractionHandle, MessageRecord, RequestRecord, UserRecord } from '../support/fake-discord/index.ts';
+import type { InteractionHandle, MessageRecord, RequestRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 import { embeddedPipeline } from '../support/model.ts';
 
 const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../src/store/index.ts';
 import { startHarness, type Harness } from '../support/bot-harness.ts';
-import type { GuildRecord, UserRecord } from '../support/fake-discord/index.ts';
+import type { GuildRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 
 let h: Harness;
 beforeAll(async () => {

@@ -10,7 +10,7 @@ import { afterEach, expect, it } from 'vitest';
 import { startBot, type RunningBot } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { spawnBot, fakeWorld, type BotProcess } from '../support/bot-process.ts';
-import type { FakeDiscord, InteractionHandle, MessageRecord } from '../support/fake-discord/index.ts';
+import type { FakeDiscord, InteractionHandle, MessageRecord } from '../../src/sandbox/discord-server/index.ts';
 import { embeddedPipeline } from '../support/model.ts';
 
 const faultyMain = fileURLToPath(new URL('./main-with-fault.ts', import.meta.url));

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPngText } from '../../src/diffusion/png.ts';
 import { buttonIds, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
-import type { MessageRecord } from '../support/fake-discord/index.ts';
+import type { MessageRecord } from '../../src/sandbox/discord-server/index.ts';
 import { fixturePath } from '../support/repo-paths.ts';
 
 const FAMILIES = ['sd15-tiny', 'sd2-v-tiny', 'sdxl-tiny'] as const;

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPngText } from '../../src/diffusion/png.ts';
 import { buttonIds, startHarness, type Harness, jobOf } from '../support/bot-harness.ts';
-import type { MessageRecord } from '../support/fake-discord/index.ts';
+import type { MessageRecord } from '../../src/sandbox/discord-server/index.ts';
 
 let h: Harness;
 beforeAll(async () => {

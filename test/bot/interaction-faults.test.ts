@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NOT_CONFIRMED } from '../../src/discord/acknowledge.ts';
 import { startHarness, jobOf, type Harness } from '../support/bot-harness.ts';
-import { errors, type MessageRecord, type RequestFailureKind } from '../support/fake-discord/index.ts';
+import { errors, type MessageRecord, type RequestFailureKind } from '../../src/sandbox/discord-server/index.ts';
 import { stallStore } from '../support/stalled-store.ts';
 
 let h: Harness;

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { readPngText } from '../../src/diffusion/png.ts';
 import { buttonIds, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
-import type { InteractionHandle, MessageRecord, UserRecord } from '../support/fake-discord/index.ts';
+import type { InteractionHandle, MessageRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 import { EMBEDDED_MODEL_DIR } from '../support/model.ts';
 
 let h: Harness;

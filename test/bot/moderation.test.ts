@@ -6,7 +6,7 @@ import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GORE_SPELLINGS } from '../support/banned-spellings.ts';
 import { buttonIds, startHarness, type Harness } from '../support/bot-harness.ts';
-import type { InteractionHandle, MessageRecord, OptionValue, SlashCommandInput, UserRecord } from '../support/fake-discord/index.ts';
+import type { InteractionHandle, MessageRecord, OptionValue, SlashCommandInput, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 
 let h: Harness;
 let admin: UserRecord;

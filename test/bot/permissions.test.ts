@@ -6,7 +6,7 @@
 import { PermissionFlagsBits as P } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
-import type { ChannelRecord, InteractionHandle, MessageRecord, UserRecord } from '../support/fake-discord/index.ts';
+import type { ChannelRecord, InteractionHandle, MessageRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 
 const EPHEMERAL = 64;
 const REPLY = 4; // an immediate reply, not a deferral: nothing was started

@@ -10,7 +10,7 @@ import type { JobObserver } from '../../src/services/job-observer.ts';
 import { UserError } from '../../src/services/user-error.ts';
 import type { LedgerEntry } from '../../src/store/index.ts';
 import { imagineOutcome, startHarness, type Harness } from '../support/bot-harness.ts';
-import type { InteractionHandle, MessageRecord, SlashCommandInput, UserRecord } from '../support/fake-discord/index.ts';
+import type { InteractionHandle, MessageRecord, SlashCommandInput, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 
 const DAILY = 3;
 let clock = new Date('2030-03-10T12:00:00Z');

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startHarness, type Harness, jobOf } from '../support/bot-harness.ts';
-import type { MessageRecord } from '../support/fake-discord/index.ts';
+import type { MessageRecord } from '../../src/sandbox/discord-server/index.ts';
 import { TestClock } from '../support/test-clock.ts';
 
 const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));

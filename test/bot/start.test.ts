@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/repo-paths.ts';
 
 describe('npm start', () => {
-  it('without a token says which variables to set and points to the CLI, and exits non-zero', () => {
+  it('without a token says which variables to set and points to the sandbox and the CLI, and exits non-zero', () => {
     // An empty working directory: no .env to pick a token up from.
     const cwd = mkdtempSync(path.join(tmpdir(), 'start-'));
     const run = spawnSync(path.join(repoRoot, 'node_modules/.bin/tsx'), [path.join(repoRoot, 'src/main.ts')], {
@@ -19,6 +19,7 @@ describe('npm start', () => {
     expect(run.stderr).toMatch(/DISCORD_TOKEN is not set/);
     expect(run.stderr).toMatch(/DISCORD_CLIENT_ID is not set/);
     expect(run.stderr).toMatch(/npm run imagine -- "a red circle"/);
+    expect(run.stderr).toMatch(/To try the bot without Discord: npm run sandbox/);
   });
 
   it('names a malformed value and what is allowed', () => {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { REST, Routes } from 'discord.js';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { commandDefinitions } from '../../src/discord/command-registry.ts';
-import type { FakeDiscord } from './fake-discord/index.ts';
+import type { FakeDiscord } from '../../src/sandbox/discord-server/index.ts';
 import { EMBEDDED_MODEL_DIR } from './model.ts';
 
 /**

@@ -9,7 +9,7 @@ import { startBot, type RunningBot, type StartOptions } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { botEnvironment, registerCommands } from './bot-environment.ts';
 import { EngineGate } from './engine-gate.ts';
-import { FakeDiscord, type FakeDiscordOptions, type InteractionHandle, type MessageRecord } from './fake-discord/index.ts';
+import { FakeDiscord, type FakeDiscordOptions, type InteractionHandle, type MessageRecord } from '../../src/sandbox/discord-server/index.ts';
 import { embeddedPipeline } from './model.ts';
 
 export interface Harness {

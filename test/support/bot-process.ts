@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { botEnvironment, registerCommands } from './bot-environment.ts';
-import { FakeDiscord } from './fake-discord/index.ts';
+import { FakeDiscord } from '../../src/sandbox/discord-server/index.ts';
 import { repoRoot } from './repo-paths.ts';
 
 /** A fake Discord with the commands registered, and the environment `npm start` needs to use it. */

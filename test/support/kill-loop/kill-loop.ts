@@ -16,7 +16,7 @@ import { loadConfig } from '../../../src/config/config.ts';
 import { QuotaService } from '../../../src/services/quota-service.ts';
 import { openStore, type JobRecord } from '../../../src/store/index.ts';
 import { botEnvironment, registerCommands } from '../bot-environment.ts';
-import { FakeDiscord, type InteractionRecord, type UserRecord } from '../fake-discord/index.ts';
+import { FakeDiscord, type InteractionRecord, type UserRecord } from '../../../src/sandbox/discord-server/index.ts';
 import { repoRoot } from '../repo-paths.ts';
 import { mulberry32, type Random } from './random.ts';
 

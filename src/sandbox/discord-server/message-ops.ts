@@ -48,6 +48,7 @@ export function createMessage(context: FakeContext, spec: NewMessage): MessageRe
   };
   world.messages.set(message.id, message);
   if (!isEphemeral(message)) context.gateway.dispatch('MESSAGE_CREATE', gatewayMessage(world, message), message.authorId);
+  context.changed(message);
   return message;
 }
 
@@ -63,11 +64,13 @@ export function editMessage(
   Object.assign(message, body, { editedAt: now });
   message.revisions.push({ at: now, ...body });
   if (!isEphemeral(message)) context.gateway.dispatch('MESSAGE_UPDATE', gatewayMessage(context.world, message), message.authorId);
+  context.changed(message);
   return message;
 }
 
 export function deleteMessage(context: FakeContext, message: MessageRecord): void {
   message.deletedAt = Date.now();
+  context.changed(message);
   if (isEphemeral(message)) return;
   context.gateway.dispatch('MESSAGE_DELETE', { id: message.id, channel_id: message.channelId, guild_id: message.guildId });
 }

@@ -1,5 +1,6 @@
 /** What route handlers and the test-facing API share: the world, the gateway and the fake's settings. */
 import type { Gateway } from './gateway.ts';
+import type { MessageRecord } from './records.ts';
 import type { World } from './world.ts';
 
 export interface FakeSettings {
@@ -19,4 +20,8 @@ export interface FakeContext {
   readonly settings: FakeSettings;
   /** http://127.0.0.1:PORT, known once the server listens. */
   readonly origin: () => string;
+  /** Ids of world records (application, users, guilds, channels, roles); messages and interactions always get fresh ones. */
+  readonly worldId: () => string;
+  /** Called after a message was created, edited, deleted or reacted to (ephemerals too): the sandbox's page follows these. */
+  readonly changed: (message: MessageRecord) => void;
 }

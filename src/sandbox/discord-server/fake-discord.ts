@@ -1,7 +1,8 @@
 /**
- * FakeDiscord: a Discord-compatible REST + gateway server on 127.0.0.1 for end-to-end tests that run
- * the real discord.js client. Tests build a world (guilds, channels, roles, members), act as users
- * (slash commands, button clicks, reactions), and inspect what the bot did through the recorded state.
+ * FakeDiscord: a Discord-compatible REST + gateway server on 127.0.0.1 that the real discord.js
+ * client runs against, for the sandbox (`npm run sandbox`) and the end-to-end tests. Callers build a
+ * world (guilds, channels, roles, members), act as users (slash commands, button clicks, reactions),
+ * and inspect what the bot did through the recorded state.
  */
 import type { Server } from 'node:http';
 import type { FakeContext, FakeSettings } from './context.ts';
@@ -16,6 +17,7 @@ import { RequestFailure, RequestHold, type RequestFailureKind, type RequestMatch
 import { errors, type ApiError } from './api-error.ts';
 import { addReaction, emojiKey, removeReaction } from './reaction-ops.ts';
 import type {
+  AttachmentRecord,
   ChannelRecord,
   CommandRecord,
   GuildRecord,
@@ -42,6 +44,15 @@ export interface FakeDiscordOptions {
   /** HELLO's heartbeat interval; Discord's is about 41 s, which keeps short tests free of heartbeats. */
   readonly heartbeatIntervalMs?: number;
   readonly botUsername?: string;
+  /**
+   * Where ids of the application, users, guilds, channels and roles come from, in creation order
+   * (default: fresh snowflakes). The sandbox replays the ids of its last run, so the members and
+   * servers in its database are the same people and places after a restart.
+   */
+  readonly worldIds?: () => string;
+  /** Names of the default guild and its member (the sandbox shows them). */
+  readonly guildName?: string;
+  readonly username?: string;
   /**
    * Clock for interaction deadlines (default Date.now). A test moves it to pass the 3 s or the
    * token's 15 minutes at a chosen moment instead of sleeping through them.
@@ -85,6 +96,7 @@ export class FakeDiscord {
   readonly #failures: RequestFailure[];
   readonly #holds: RequestHold[];
   readonly #closed: () => void;
+  readonly #watchers: Set<(message: MessageRecord) => void>;
 
   private constructor(parts: {
     context: FakeContext;
@@ -96,6 +108,8 @@ export class FakeDiscord {
     internalErrors: Error[];
     botToken: string;
     port: number;
+    watchers: Set<(message: MessageRecord) => void>;
+    options: FakeDiscordOptions;
   }) {
     this.#context = parts.context;
     this.#server = parts.server;
@@ -103,6 +117,7 @@ export class FakeDiscord {
     this.#failures = parts.failures;
     this.#holds = parts.holds;
     this.#closed = parts.closed;
+    this.#watchers = parts.watchers;
     this.internalErrors = parts.internalErrors;
     this.botToken = parts.botToken;
     this.restUrl = `http://127.0.0.1:${parts.port}/api`;
@@ -110,13 +125,14 @@ export class FakeDiscord {
     const { world } = parts.context;
     this.applicationId = world.applicationId;
     this.botUser = world.user(world.botUserId);
-    this.guild = setup.addGuild(this.#context, { name: 'Test Guild', channel: 'general' });
+    this.guild = setup.addGuild(this.#context, { name: parts.options.guildName ?? 'Test Guild', channel: 'general' });
     this.channel = world.channel(this.guild.systemChannelId!);
-    this.user = this.newMember({ username: 'tester' });
+    this.user = this.newMember({ username: parts.options.username ?? 'tester' });
   }
 
   static async start(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
-    const applicationId = nextSnowflake();
+    const worldId = options.worldIds ?? nextSnowflake;
+    const applicationId = worldId();
     const world = new World(applicationId, applicationId);
     world.users.set(applicationId, { kind: 'user', id: applicationId, username: options.botUsername ?? 'test-bot', globalName: null, bot: true });
     const botToken = botTokenFor(applicationId);
@@ -133,7 +149,8 @@ export class FakeDiscord {
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
       url: () => origin.replace(/^http/, 'ws'),
     });
-    const context: FakeContext = { world, gateway, settings, origin: () => origin };
+    const watchers = new Set<(message: MessageRecord) => void>();
+    const context: FakeContext = { world, gateway, settings, origin: () => origin, worldId, changed: (message) => watchers.forEach((watch) => watch(message)) };
     const storms: RateLimitStorm[] = [];
     const failures: RequestFailure[] = [];
     const holds: RequestHold[] = [];
@@ -142,7 +159,7 @@ export class FakeDiscord {
     const internalErrors: Error[] = [];
     const { server, port } = await listen({ context, router: buildRouter(context), storms, failures, holds, closing, botToken, internalErrors });
     origin = `http://127.0.0.1:${port}`;
-    return new FakeDiscord({ context, server, storms, failures, holds, closed, internalErrors, botToken, port });
+    return new FakeDiscord({ context, server, storms, failures, holds, closed, internalErrors, botToken, port, watchers, options });
   }
 
   /** Stops the server. Destroy the discord.js client first, or it keeps reconnecting. */
@@ -354,6 +371,32 @@ export class FakeDiscord {
   /** Ids of the users who reacted with `emoji`, in order. */
   reactionUsers(message: Ref<MessageRecord>, emoji: string): string[] {
     return [...(this.#messageRecord(message, true).reactions.get(emojiKey(emoji)) ?? [])];
+  }
+
+  /** Calls `listener` after every change to a message (created, edited, deleted, reacted to); returns the unsubscribe. */
+  watchMessages(listener: (message: MessageRecord) => void): () => void {
+    this.#watchers.add(listener);
+    return () => this.#watchers.delete(listener);
+  }
+
+  /** An uploaded file by attachment id, its bytes as uploaded; edits that drop it do not delete it, as on Discord's CDN. */
+  attachment(id: string): AttachmentRecord | undefined {
+    return this.#world.attachments.get(id);
+  }
+
+  /** The channel a guild was created with, else its first channel. */
+  defaultChannel(guild: Ref<GuildRecord> = this.guild): ChannelRecord {
+    return this.#world.channel(this.#defaultChannelOf(idOf(guild)));
+  }
+
+  /** Members of a guild. */
+  members(guild: Ref<GuildRecord> = this.guild): MemberRecord[] {
+    return this.#world.membersOf(idOf(guild));
+  }
+
+  /** A user by id. */
+  userById(id: string): UserRecord | undefined {
+    return this.#world.users.get(id);
   }
 
   /** An interaction by id or token. */

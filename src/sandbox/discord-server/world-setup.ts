@@ -7,7 +7,6 @@ import { DEFAULT_BOT_PERMISSIONS, DEFAULT_EVERYONE_PERMISSIONS } from './permiss
 import type { ChannelRecord, GuildRecord, MemberRecord, RoleRecord, UserRecord } from './records.ts';
 import { guildCreatePayload } from './guild-payload.ts';
 import { apiChannel, apiMember, apiRole } from './serialize.ts';
-import { nextSnowflake } from './snowflake.ts';
 
 export interface UserOptions {
   readonly username?: string;
@@ -47,7 +46,7 @@ export function addUser(context: FakeContext, options: UserOptions = {}): UserRe
   userCounter += 1;
   const user: UserRecord = {
     kind: 'user',
-    id: nextSnowflake(),
+    id: context.worldId(),
     username: options.username ?? `user${userCounter}`,
     globalName: options.globalName ?? null,
     bot: options.bot ?? false,
@@ -58,7 +57,7 @@ export function addUser(context: FakeContext, options: UserOptions = {}): UserRe
 
 export function addGuild(context: FakeContext, options: GuildOptions = {}): GuildRecord {
   const { world } = context;
-  const id = nextSnowflake();
+  const id = context.worldId();
   const owner = options.owner ?? addUser(context, { username: 'guild-owner' });
   const channelName = options.channel ?? 'general';
   const guild: GuildRecord = {
@@ -67,8 +66,8 @@ export function addGuild(context: FakeContext, options: GuildOptions = {}): Guil
     name: options.name ?? 'Test Guild',
     ownerId: owner.id,
     everyoneRoleId: id,
-    botRoleId: nextSnowflake(),
-    systemChannelId: channelName === false ? null : nextSnowflake(),
+    botRoleId: context.worldId(),
+    systemChannelId: channelName === false ? null : context.worldId(),
     joinedAt: new Date().toISOString(),
   };
   world.guilds.set(id, guild);
@@ -89,7 +88,7 @@ export function addGuild(context: FakeContext, options: GuildOptions = {}): Guil
 export function addChannel(context: FakeContext, guild: GuildRecord, options: { name?: string } = {}): ChannelRecord {
   const { world } = context;
   const position = world.channelsOf(guild.id).length;
-  const channel: ChannelRecord = { kind: 'channel', id: nextSnowflake(), guildId: guild.id, name: options.name ?? `channel-${position}`, type: 0, position, overwrites: [] };
+  const channel: ChannelRecord = { kind: 'channel', id: context.worldId(), guildId: guild.id, name: options.name ?? `channel-${position}`, type: 0, position, overwrites: [] };
   world.channels.set(channel.id, channel);
   announce(context, 'CHANNEL_CREATE', apiChannel(world, channel) as unknown as Record<string, unknown>);
   return channel;
@@ -100,7 +99,7 @@ export function addRole(context: FakeContext, guild: GuildRecord, options: RoleO
   const position = world.rolesOf(guild.id).length;
   const role: RoleRecord = {
     kind: 'role',
-    id: nextSnowflake(),
+    id: context.worldId(),
     guildId: guild.id,
     name: options.name ?? `role-${position}`,
     permissions: options.permissions ?? 0n,

@@ -22,6 +22,7 @@ export function addReaction(context: FakeContext, message: MessageRecord, emoji:
   if (users.has(userId)) return;
   users.add(userId);
   message.reactions.set(key, users);
+  context.changed(message);
   const member = world.members.get(message.guildId)?.has(userId) ? apiMember(world, message.guildId, userId) : undefined;
   context.gateway.dispatch('MESSAGE_REACTION_ADD', {
     user_id: userId,
@@ -42,6 +43,7 @@ export function removeReaction(context: FakeContext, message: MessageRecord, emo
   const users = message.reactions.get(key);
   if (!users?.delete(userId)) return;
   if (users.size === 0) message.reactions.delete(key);
+  context.changed(message);
   context.gateway.dispatch('MESSAGE_REACTION_REMOVE', {
     user_id: userId,
     channel_id: message.channelId,
@@ -58,10 +60,12 @@ export function clearReactions(context: FakeContext, message: MessageRecord, emo
   const where = { channel_id: message.channelId, message_id: message.id, guild_id: message.guildId };
   if (emoji === undefined) {
     message.reactions.clear();
+    context.changed(message);
     context.gateway.dispatch('MESSAGE_REACTION_REMOVE_ALL', where);
     return;
   }
   const key = emojiKey(emoji);
   if (!message.reactions.delete(key)) return;
+  context.changed(message);
   context.gateway.dispatch('MESSAGE_REACTION_REMOVE_EMOJI', { ...where, emoji: apiEmoji(key) });
 }

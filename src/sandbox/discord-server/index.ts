@@ -1,4 +1,9 @@
-/** Public surface of the fake Discord server used by the bot's end-to-end tests. */
+/**
+ * Public surface of the local Discord-compatible server: what `npm run sandbox` puts the real bot
+ * in front of, and what the bot's end-to-end tests drive. The fault-injection and waiting helpers
+ * (failRequests, holdRequests, rateLimit, waitFor) live here too because they reach into the
+ * server's request path; the sandbox never calls them.
+ */
 export { FakeDiscord, type FakeDiscordOptions, type Ref, type SlashCommandInput } from './fake-discord.ts';
 export { InteractionHandle } from './interaction-handle.ts';
 export type { OptionValue, TypedOption } from './command-options.ts';

@@ -20,8 +20,8 @@ import {
   type TextChannel,
 } from 'discord.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TestClock } from '../test-clock.ts';
-import { errors, FakeDiscord, type FakeDiscordOptions } from './index.ts';
+import { TestClock } from '../../support/test-clock.ts';
+import { errors, FakeDiscord, type FakeDiscordOptions } from '../../../src/sandbox/discord-server/index.ts';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 
@@ -568,5 +568,27 @@ describe('FakeDiscord', () => {
     await expect(fake.waitFor(() => false, { timeoutMs: 20, label: 'nothing' })).rejects.toThrow(
       /waiting for nothing[\s\S]*GET \/gateway\/bot → 401/,
     );
+  });
+});
+
+describe('watching messages (what the sandbox page follows)', () => {
+  it('reports each creation, edit, reaction and deletion, ephemeral replies included, until unsubscribed', async () => {
+    await start((bot) => {
+      bot.on(Events.InteractionCreate, async (interaction) => {
+        if (!interaction.isChatInputCommand()) return;
+        await interaction.reply({ content: 'only for you', flags: MessageFlags.Ephemeral });
+      });
+    });
+    const fake = discord!;
+    const seen: string[] = [];
+    const stop = fake.watchMessages((m) => seen.push(`${m.content || '(empty)'}${m.reactions.size ? ` ${[...m.reactions.keys()].join('')}` : ''}${m.deletedAt ? ' deleted' : ''}`));
+    const posted = fake.sendMessage('hello');
+    fake.react(posted, '🔀');
+    fake.slashCommand({ name: 'ping' });
+    await fake.waitFor(() => seen.includes('only for you'));
+    fake.deleteMessage(fake.channel, posted);
+    stop();
+    fake.sendMessage('unseen');
+    expect(seen).toEqual(['hello', 'hello 🔀', 'only for you', 'hello 🔀 deleted']);
   });
 });
