@@ -72,6 +72,19 @@ export function checkSize(rule: SizeRule, width: number, height: number): string
 }
 
 /**
+ * The size an upscale goes to: twice the image, or as much of that as the model allows, keeping
+ * the aspect ratio to the nearest multiple (a 192x128 image on a model of at most 256, in
+ * multiples of 32, becomes 256x160). Undefined when the model allows nothing larger.
+ */
+export function upscaleSize(rule: SizeRule, width: number, height: number): { width: number; height: number } | undefined {
+  const scale = Math.min(2, rule.max / Math.max(width, height));
+  const snap = (v: number) => Math.min(rule.max, Math.max(rule.min, Math.round((v * scale) / rule.multiple) * rule.multiple));
+  const size = { width: snap(width), height: snap(height) };
+  if (size.width * size.height <= width * height || checkSize(rule, size.width, size.height)) return undefined;
+  return size;
+}
+
+/**
  * The allowed size that best matches an aspect ratio near the native pixel count (for `--ar 3:2`):
  * the ratio counts most, the pixel count a quarter as much, so 3:2 on a 128x128 model is 192x128
  * (exact ratio, 1.5x the pixels) rather than 160x96 (5:3).

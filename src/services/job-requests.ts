@@ -3,7 +3,7 @@
  * engine request and the job row that records it. Pure apart from reading the parent job, so every
  * refusal happens before anything is queued or charged.
  */
-import { sizeForAspect } from '../diffusion/image-sizes.ts';
+import { sizeForAspect, upscaleSize } from '../diffusion/image-sizes.ts';
 import { UPSCALE_STRENGTH } from '../diffusion/pipeline.ts';
 import { RequestError } from '../diffusion/request-error.ts';
 import type { GenerateRequest, ResolvedRequest, SamplerName } from '../diffusion/types.ts';
@@ -83,12 +83,18 @@ export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.inf
     throw new UserError('job.image', `job ${p.id} has ${p.count} image${p.count === 1 ? '' : 's'}; there is no image ${ask.index + 1}`);
   }
   if (ask.kind === 'upscale') {
+    const size = upscaleSize(pipeline.info.sizes, p.width, p.height);
+    if (!size) {
+      throw new UserError(
+        'job.upscale-size',
+        `image ${ask.index + 1} of job ${p.id} is already ${p.width}x${p.height}, the largest ${name} makes at this shape; a variation (V${ask.index + 1}) works`,
+      );
+    }
     const resolved = resolveOrRefuse(pipeline, {
       ...base,
       seed: (p.seed + ask.index) >>> 0,
       n: 1,
-      width: p.width * 2,
-      height: p.height * 2,
+      ...size,
       init: { image: PLACEHOLDER, strength: UPSCALE_STRENGTH },
     }, name);
     return { kind: 'upscale', resolved, parentJobId: p.id, parentImageIndex: ask.index };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkSize, describeSizes, SDXL_BUCKETS, sdxlSizeRule, sizeForAspect, sizeRule } from '../../src/diffusion/image-sizes.ts';
+import { checkSize, describeSizes, SDXL_BUCKETS, sdxlSizeRule, sizeForAspect, sizeRule, upscaleSize } from '../../src/diffusion/image-sizes.ts';
 
 // The embedded model: VAE factor 8, two UNet downsamplings, native 128x128.
 const tiny = sizeRule(8, 2, 128, 128);
@@ -58,6 +58,24 @@ describe('image sizes a model can take', () => {
     const { width, height } = sizeForAspect(tiny, 10, 1);
     expect({ width, height }).toEqual({ width: 256, height: 64 });
     expect(checkSize(tiny, width, height)).toBeUndefined();
+  });
+});
+
+describe('upscale sizes', () => {
+  it('doubles an image the model can take at twice its size', () => {
+    expect(upscaleSize(tiny, 128, 128)).toEqual({ width: 256, height: 256 });
+    expect(upscaleSize(sd15, 512, 320)).toEqual({ width: 1024, height: 640 });
+  });
+
+  it('goes as far as the largest allowed size, keeping the shape to the nearest multiple, where twice is too big', () => {
+    // --ar 3:2 on the embedded model is 192x128; 384x256 is over its 256 limit.
+    expect(upscaleSize(tiny, 192, 128)).toEqual({ width: 256, height: 160 });
+    expect(checkSize(tiny, 256, 160)).toBeUndefined();
+  });
+
+  it('has nothing larger to offer for an image already at the largest size', () => {
+    expect(upscaleSize(tiny, 256, 256)).toBeUndefined();
+    expect(upscaleSize(tiny, 256, 160)).toBeUndefined();
   });
 });
 

@@ -43,3 +43,19 @@ describe('planJob refusals', () => {
     expect(plan.resolved).toMatchObject({ n: 4, steps: 150, guidance: 30 });
   });
 });
+
+describe('planJob upscales', () => {
+  const parent = (width: number, height: number) =>
+    ({ id: 7, status: 'done', prompt: 'a red circle', negativePrompt: null, steps: 20, guidance: 7, sampler: 'euler-a', width, height, count: 4, seed: 3, model: pipeline.info.name }) as never;
+
+  it('U on a 3:2 grid image goes to the largest size the model allows at that shape, not a refused 2x', () => {
+    const plan = planJob(pipeline, { kind: 'upscale', parent: parent(192, 128), index: 0 });
+    expect(plan.resolved).toMatchObject({ width: 256, height: 160, n: 1 });
+  });
+
+  it('U on an image already at the largest size is refused, naming the size and pointing to V', () => {
+    const err = refusal(() => planJob(pipeline, { kind: 'upscale', parent: parent(256, 256), index: 1 }));
+    expect(err.identifier).toBe('job.upscale-size');
+    expect(err.message).toBe(`image 2 of job 7 is already 256x256, the largest ${pipeline.info.name} makes at this shape; a variation (V2) works`);
+  });
+});
