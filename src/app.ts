@@ -16,6 +16,7 @@ import { ImageRetention } from './services/image-retention.ts';
 import { JobService } from './services/job-service.ts';
 import { ModelRegistry, releaseSessions } from './services/model-registry.ts';
 import { ModerationService } from './services/moderation-service.ts';
+import { MemberSettingsService } from './services/member-settings.ts';
 import { QuotaService } from './services/quota-service.ts';
 import { ImageFiles, openStore, type Store } from './store/index.ts';
 import { acquireInstanceLock, type InstanceLock } from './store/instance-lock.ts';
@@ -115,18 +116,20 @@ async function startLocked(config: Config, opts: StartOptions, log: NonNullable<
     limits: { maxQueuePerGuild: config.queue.maxQueuePerGuild, maxJobsPerUser: config.queue.maxJobsPerUser },
     log,
   });
+  const settings = new MemberSettingsService(store, models);
   const client = createDiscordClient(config.discord.apiUrl);
   const deps: SubmissionDeps = {
     rest: client.rest,
     applicationId: () => client.application?.id ?? config.discord.clientId,
     jobs,
     moderation,
+    settings,
     previewIntervalMs: config.queue.previewIntervalMs,
     tokenLifetimeMs: opts.tokenLifetimeMs ?? DISCORD_TOKEN_LIFETIME_MS,
     clock: opts.clock,
     log,
   };
-  const context: BotContext = { config, jobs, quota, moderation, submitJob: (i, ask) => submitJob(deps, i, ask) };
+  const context: BotContext = { config, jobs, quota, moderation, settings, submitJob: (i, ask) => submitJob(deps, i, ask) };
   const now = opts.now;
   registerEventHandlers(client, context, deps, { ...(now ? { now: () => now().getTime() } : {}), debug: opts.debug });
   client.on(Events.Error, (err) => log('discord client error', err));

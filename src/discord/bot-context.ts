@@ -2,6 +2,7 @@
 import type { ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import type { Config } from '../config/config.ts';
 import type { JobService } from '../services/job-service.ts';
+import type { MemberSettingsService } from '../services/member-settings.ts';
 import type { ModerationService } from '../services/moderation-service.ts';
 import type { QuotaService } from '../services/quota-service.ts';
 import type { JobAsk } from '../services/job-requests.ts';
@@ -12,6 +13,7 @@ export interface BotContext {
   jobs: JobService;
   quota: QuotaService;
   moderation: ModerationService;
+  settings: MemberSettingsService;
   /** Start a job for the member behind an interaction: validation, defer, queue, presenter. */
   submitJob(interaction: AnyInteraction, ask: JobAsk | (() => Promise<JobAsk>)): Promise<void>;
 }
@@ -25,8 +27,9 @@ export interface Command {
   dataFor?(models: readonly string[]): CommandData;
   /**
    * Commands that read or write the database are acknowledged by the router before `execute`
-   * runs (Discord's 3 seconds), and answer with `answer()` (src/discord/acknowledge.ts).
+   * runs (Discord's 3 seconds), and answer with `answer()` (src/discord/acknowledge.ts); a public
+   * one edits its reply itself, and its UserErrors replace that reply with a private message.
    */
-  defer?: 'ephemeral';
+  defer?: 'ephemeral' | 'public';
   execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void>;
 }

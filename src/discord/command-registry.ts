@@ -11,11 +11,13 @@ import * as info from '../../commands/info.ts';
 import * as mod from '../../commands/mod.ts';
 import * as queue from '../../commands/queue.ts';
 import * as quota from '../../commands/quota.ts';
+import * as settings from '../../commands/settings.ts';
+import * as show from '../../commands/show.ts';
 import type { RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import type { Config } from '../config/config.ts';
 import type { Command } from './bot-context.ts';
 
-export const COMMANDS: readonly Command[] = [imagine, cancel, queue, history, info, help, quota, mod];
+export const COMMANDS: readonly Command[] = [imagine, cancel, queue, history, info, help, quota, mod, show, settings];
 
 export function commandByName(name: string): Command | undefined {
   return COMMANDS.find((c) => c.data.name === name);

@@ -8,6 +8,7 @@ import type { JobRecord } from '../store/index.ts';
 import type { JobAsk } from '../services/job-requests.ts';
 import { checkImagineOptions } from '../services/imagine-options.ts';
 import type { JobService } from '../services/job-service.ts';
+import type { MemberSettingsService } from '../services/member-settings.ts';
 import type { ModerationService } from '../services/moderation-service.ts';
 import { UserError } from '../services/user-error.ts';
 import { acknowledge, waitingOutRateLimits } from './acknowledge.ts';
@@ -22,6 +23,8 @@ export interface SubmissionDeps {
   applicationId: () => string;
   jobs: JobService;
   moderation: ModerationService;
+  /** Members' /settings: fill what an /imagine leaves unset. */
+  settings: MemberSettingsService;
   previewIntervalMs: number;
   /** How long an interaction token works (Discord: 15 minutes). */
   tokenLifetimeMs: number;
@@ -100,7 +103,9 @@ export async function submitJob(deps: SubmissionDeps, interaction: AnyInteractio
   }
   if (!(await acknowledge(interaction, 'public', deps.log))) return;
   try {
-    const ask = typeof askOrLoad === 'function' ? await askOrLoad() : askOrLoad;
+    let ask = typeof askOrLoad === 'function' ? await askOrLoad() : askOrLoad;
+    // The one place members' defaults apply: typed options and flags were merged already and win.
+    if (ask.kind === 'imagine') ask = { ...ask, options: await deps.settings.applyTo(guildId, interaction.user.id, ask.options) };
     const plan = await deps.jobs.plan(guildId, ask); // bad values: refused here, nothing queued or charged
     await deps.moderation.checkPrompt(guildId, plan.resolved.prompt, plan.resolved.negativePrompt);
     const hint = await deps.moderation.moderatorHint(guildId);

@@ -14,7 +14,8 @@ import { previewPng, renderJob } from './generation.ts';
 import { cancelOutcome, type CancelOutcome } from './job-cancellation.ts';
 import { recoverJobs, type RecoveryReport } from './job-recovery.ts';
 import type { JobObserver } from './job-observer.ts';
-import { saveResult, type StoredResult } from './job-results.ts';
+import { jobResult, loadResult, saveResult, type StoredResult } from './job-results.ts';
+import type { JobResult } from './job-observer.ts';
 import { checkLimits, newJobOf } from './job-admission.ts';
 import { planJob, requestOf, type JobAsk, type PlannedJob } from './job-requests.ts';
 import { unknownModel, type ModelRegistry } from './model-registry.ts';
@@ -387,6 +388,17 @@ export class JobService {
   /** The job whose result is this Discord message (reactions start from it). */
   findByResultMessage(messageId: string): Promise<JobRecord | null> {
     return this.#d.store.jobs.findByResultMessage(messageId);
+  }
+
+  /** A finished job's picture as stored, to show again; undefined when its files are gone. */
+  async storedResult(job: JobRecord): Promise<JobResult | undefined> {
+    const stored = await loadResult(this.#d.store, this.#d.files, job);
+    return stored && jobResult(job, stored);
+  }
+
+  /** A message that re-shows a job's result (/show): reactions on it start jobs like the original's. */
+  recordShown(jobId: number, messageId: string): Promise<void> {
+    return this.#d.store.jobs.recordShown(jobId, messageId);
   }
 
   history(userId: string, guildId: string, limit = 10): Promise<JobRecord[]> {

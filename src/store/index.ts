@@ -34,3 +34,4 @@ export { normaliseBannedWord, type BannedWordRepository } from './banned-words.t
 export type { ClaimResult, ModActionClaim, ModActionRecord, ModActionRepository, NewModAction } from './mod-actions.ts';
 export type { MemberUsage, QuotaReportRepository } from './quota-reports.ts';
 export type { PausedGuildRepository } from './paused-guilds.ts';
+export { NO_MEMBER_DEFAULTS, VARIATION_MODES, type MemberDefaults, type MemberSettingsRepository, type VariationMode } from './member-settings.ts';

@@ -59,8 +59,11 @@ export interface JobRepository {
   // Delivered jobs whose reservation is neither settled nor refunded: a settle that failed after
   // the post, to be settled again (never refunded) on the next start.
   listDeliveredUnsettled(): Promise<JobRecord[]>;
-  // The job whose result is this Discord message (reactions on results start jobs from it).
+  // The job whose result is this Discord message (reactions on results start jobs from it): its
+  // own post, or a re-post by /show.
   findByResultMessage(messageId: string): Promise<JobRecord | null>;
+  // A message that /show posted for a job: reactions on it act as on the original.
+  recordShown(jobId: number, messageId: string): Promise<void>;
   // Deletes a queued job that was refused before anything was charged (no ledger rows, no
   // images), so a refusal leaves no trace in the member's history. False if it had gone further.
   discard(jobId: number): Promise<boolean>;
@@ -218,7 +221,14 @@ export function createJobRepository(ctx: StoreContext): JobRepository {
 
     async findByResultMessage(messageId) {
       const row = await db.job.findFirst({ where: { resultMessageId: messageId }, orderBy: { id: 'desc' } });
-      return row === null ? null : toJobRecord(row);
+      if (row !== null) return toJobRecord(row);
+      const shown = await db.shownMessage.findUnique({ where: { messageId }, include: { job: true } });
+      return shown === null ? null : toJobRecord(shown.job);
+    },
+
+    async recordShown(jobId, messageId) {
+      // Discord may deliver the same post twice to whoever records it; the first record stands.
+      await db.shownMessage.upsert({ where: { messageId }, create: { messageId, jobId, createdAt: ctx.now() }, update: {} });
     },
 
     async discard(jobId) {

@@ -9,6 +9,7 @@ import { createImageRepository, type ImageRepository } from './images.ts';
 import { createJobRepository, type JobRepository } from './jobs.ts';
 import { createLedger } from './ledger.ts';
 import type { Ledger } from './ledger-types.ts';
+import { createMemberSettingsRepository, type MemberSettingsRepository } from './member-settings.ts';
 import { migrateDatabase, type MigrationReport } from './migrate.ts';
 import { createModActionRepository, type ModActionRepository } from './mod-actions.ts';
 import { createPausedGuildRepository, type PausedGuildRepository } from './paused-guilds.ts';
@@ -30,6 +31,7 @@ export interface Store {
   readonly modActions: ModActionRepository;
   readonly quotaReports: QuotaReportRepository;
   readonly pausedGuilds: PausedGuildRepository;
+  readonly memberSettings: MemberSettingsRepository;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function openStore(databaseUrl: string = DEFAULT_DATABASE_URL, opti
     modActions: createModActionRepository(ctx),
     quotaReports: createQuotaReportRepository(ctx),
     pausedGuilds: createPausedGuildRepository(ctx),
+    memberSettings: createMemberSettingsRepository(ctx),
     async close() {
       if (closed) return;
       closed = true;
