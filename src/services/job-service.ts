@@ -16,7 +16,7 @@ import { recoverJobs, type RecoveryReport } from './job-recovery.ts';
 import type { JobObserver } from './job-observer.ts';
 import { saveResult, type StoredResult } from './job-results.ts';
 import { checkLimits, newJobOf } from './job-admission.ts';
-import { planJob, requestOf, type JobAsk, type PlannedJob } from './job-requests.ts';
+import { planJob, requestOf, type JobAsk, type PlannedJob, type VaryStrengths } from './job-requests.ts';
 import { unknownModel, type ModelRegistry } from './model-registry.ts';
 import type { QuotaService } from './quota-service.ts';
 import { sourceImage } from './source-images.ts';
@@ -36,6 +36,8 @@ export interface JobServiceDeps {
   quota: QuotaService;
   delivery: DeliveryStage;
   limits: { maxQueuePerGuild: number; maxJobsPerUser: number };
+  /** Strengths of Vary (Strong) / Vary (Subtle). @default DEFAULT_VARY_STRENGTHS */
+  varyStrengths?: VaryStrengths;
   log?: (message: string, err?: unknown) => void;
 }
 
@@ -107,7 +109,7 @@ export class JobService {
   /** Validates a job against its model (loading the model the first time). Throws UserError. */
   async plan(guildId: string, ask: JobAsk): Promise<PlannedJob> {
     const name = await this.modelFor(guildId, ask);
-    return planJob(await this.#d.models.planner(name), ask, name);
+    return planJob(await this.#d.models.planner(name), ask, name, this.#d.varyStrengths);
   }
 
   /**

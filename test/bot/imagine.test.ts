@@ -61,7 +61,10 @@ describe('/imagine end to end', () => {
     const png = result.attachments.find((a) => a.filename.startsWith('job-'))!;
     expect(await pngSize(png.bytes)).toEqual([256, 256]);
     expect(readPngText(png.bytes).parameters).toMatch(/Seed: 8, Size: 256x256, .*Denoising strength: 0.35/);
-    expect(buttonIds(result.components)).toEqual([[expect.stringMatching(/^u:\d+:0$/), expect.stringMatching(/^v:\d+:0$/), expect.stringMatching(/^r:\d+$/)]]);
+    expect(buttonIds(result.components)).toEqual([
+      [expect.stringMatching(/^u:\d+:0$/), expect.stringMatching(/^v:\d+:0$/), expect.stringMatching(/^r:\d+$/)],
+      [expect.stringMatching(/^v:\d+:0:strong$/), expect.stringMatching(/^v:\d+:0:subtle$/)],
+    ]);
     await h.discord.waitFor(() => ['🔍', '🔀', '🔁'].every((e) => h.discord.reactionUsers(result, e).includes(h.discord.botUser.id)));
     const job = await jobOf(h, result.id);
     expect(job).toMatchObject({ kind: 'upscale', userId: other.id, parentImageIndex: 1, count: 1, width: 256 });
