@@ -8,7 +8,7 @@ export const data = new SlashCommandBuilder().setName('help').setDescription('Ho
 export async function execute(interaction: ChatInputCommandInteraction, _ctx: BotContext): Promise<void> {
   const text = [
     '**/imagine** `prompt` makes 4 pictures (a 2x2 grid). Options: negative, seed, steps, guidance, aspect, sampler, count.',
-    'Inline in the prompt, Midjourney-style: `--ar 3:2` `--seed 7` `--no text` `--steps 25` `--cfg 6` `--sampler euler-a`. Options win over inline values.',
+    'Inline in the prompt, Midjourney-style: `--ar 3:2` `--seed 7` `--no text` `--steps 25` `--cfg 6` `--sampler euler-a` `--chaos 50`. Options win over inline values.',
     '**Under a grid:** U1–U4 upscale an image 2x, V1–V4 make a variation of it, 🔁 rerolls with new seeds.',
     '**On a single image:** react 🔍 to upscale, 🔀 to vary, 🔁 to reroll (buttons work too). Whoever presses or reacts owns the new job.',
     '**/cancel** stops your job (credits come back) · **/queue** shows the line and ETAs · **/history** lists your jobs and how to re-run them · **/info** shows the model and your credits · **/quota me** shows your credits in detail.',

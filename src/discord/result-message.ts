@@ -34,7 +34,7 @@ export function resultText(r: JobResult): string {
   const lines = [
     `**${quotePrompt(j.prompt)}**${kind}`,
     j.negativePrompt ? `without: ${quotePrompt(j.negativePrompt, 200)}` : '',
-    `Job ${j.id} · ${escapeMarkdown(j.model)} · ${seeds} · ${j.steps} steps · ${A1111_SAMPLER[j.sampler as SamplerName] ?? j.sampler} · CFG ${j.guidance} · ${j.width}x${j.height} · ${formatDuration(r.durationMs)}`,
+    `Job ${j.id} · ${escapeMarkdown(j.model)} · ${seeds} · ${j.steps} steps · ${A1111_SAMPLER[j.sampler as SamplerName] ?? j.sampler} · CFG ${j.guidance}${j.chaos != null ? ` · chaos ${j.chaos}` : ''} · ${j.width}x${j.height} · ${formatDuration(r.durationMs)}`,
     ...r.warnings.map((w) => `⚠️ ${w}`),
   ];
   return lines.filter(Boolean).join('\n');

@@ -65,6 +65,7 @@ export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.inf
       guidance: o.guidance,
       sampler: o.sampler,
       n: o.count ?? DEFAULT_COUNT,
+      chaos: o.chaos,
       ...size,
     }, name);
     return { kind: 'imagine', resolved };
@@ -81,8 +82,8 @@ export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.inf
     sampler: p.sampler as SamplerName,
   };
   if (ask.kind === 'reroll') {
-    // Same prompt and settings, new seeds (a reroll of an upscale re-runs its picture at that size).
-    const resolved = resolveOrRefuse(pipeline, { ...base, n: p.count, width: p.width, height: p.height }, name);
+    // Same prompt and settings (chaos too), new seeds (a reroll of an upscale re-runs its picture at that size).
+    const resolved = resolveOrRefuse(pipeline, { ...base, n: p.count, width: p.width, height: p.height, chaos: p.chaos ?? undefined }, name);
     return { kind: 'reroll', resolved, parentJobId: p.id };
   }
   if (!Number.isInteger(ask.index) || ask.index < 0 || ask.index >= p.count) {
@@ -127,5 +128,6 @@ export function requestOf(job: JobRecord): GenerateRequest {
     height: job.height,
     n: job.count,
     seed: job.seed,
+    chaos: job.chaos ?? undefined,
   };
 }

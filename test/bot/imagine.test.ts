@@ -108,7 +108,8 @@ describe('/imagine end to end', () => {
   it.each([
     ['an inline value it cannot read', 'a cat --ar 3x2', /`--ar` must be a ratio like 3:2/],
     ['zero steps inline', 'a cat --steps 0', /`steps` must be a whole number from 1 to 150, got 0/],
-    ['an unknown inline parameter', 'a cat --chaos 9', /unknown parameter `--chaos`/],
+    ['an unknown inline parameter', 'a cat --tile 9', /unknown parameter `--tile`/],
+    ['chaos above 100 inline', 'a cat --chaos 101', /^`chaos` \(`--chaos`\) must be a whole number from 0 to 100, got 101$/],
     ['an empty prompt', '--seed 4', /prompt must not be empty/],
   ])('refuses %s ephemerally, naming the value, with nothing queued or charged', async (_label, prompt, message) => {
     const before = await h.bot.store.jobs.listRecentByUser(h.discord.user.id, { limit: 100 });
