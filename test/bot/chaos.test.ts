@@ -33,6 +33,17 @@ describe('/imagine chaos', () => {
     expect(readPngText(png(rerolled)).parameters).toMatch(/, Chaos: 40$/);
   });
 
+  it('a reroll pressed after a restart keeps the grid\'s chaos', async () => {
+    const grid = await h.discord
+      .slashCommand({ name: 'imagine', options: { prompt: 'a green square', chaos: 0, steps: 2, count: 2 } })
+      .waitForOriginal(hasImage, { timeoutMs: 120_000 });
+    const job = await jobOf(h, grid.id);
+    await h.restart();
+    const rerolled = await h.discord.clickButton(grid, `r:${job.id}`).waitForOriginal(hasImage, { timeoutMs: 120_000 });
+    expect(await jobOf(h, rerolled.id)).toMatchObject({ kind: 'reroll', parentJobId: job.id, chaos: 0 });
+    expect(readPngText(png(rerolled)).parameters).toMatch(/, Chaos: 0$/);
+  });
+
   it('the chaos option wins over the inline value; without either, nothing about chaos is recorded', async () => {
     const grid = await h.discord
       .slashCommand({ name: 'imagine', options: { prompt: 'a blue star --chaos 90', chaos: 5, steps: 2, count: 2 } })

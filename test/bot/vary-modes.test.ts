@@ -67,6 +67,13 @@ describe('Vary (Strong) and Vary (Subtle) on a single image', () => {
     });
   }
 
+  it('both buttons keep working after a restart: the id alone names the job, the image and the mode', async () => {
+    await h.restart();
+    const presser = h.discord.newMember({ username: 'after-restart' });
+    const result = await h.discord.clickButton(single, `v:${parentId}:0:subtle`, presser).waitForOriginal(hasImage, { timeoutMs: 120_000 });
+    expect(await jobOf(h, result.id)).toMatchObject({ kind: 'vary', parentJobId: parentId, strength: 0.3, userId: presser.id });
+  });
+
   it("a forged Vary (Strong) / Vary (Subtle) naming another server's job, or no job, is refused privately, starting and charging nothing", async () => {
     const other = h.discord.addGuild({ name: 'Elsewhere' });
     const stranger = h.discord.newMember({ username: 'forger', guild: other });
