@@ -8,7 +8,7 @@ export const data = new SlashCommandBuilder().setName('help').setDescription('Ho
 export async function execute(interaction: ChatInputCommandInteraction, _ctx: BotContext): Promise<void> {
   const text = [
     '**/imagine** `prompt` makes 4 pictures (a 2x2 grid). Options: negative, seed, steps, guidance, aspect, sampler, count.',
-    'Inline in the prompt, Midjourney-style: `--ar 3:2` `--seed 7` `--no text` `--steps 25` `--cfg 6` `--sampler euler-a`. Options win over inline values.',
+    'Inline in the prompt, Midjourney-style: `--ar 3:2` `--seed 7` `--no text` `--steps 25` `--cfg 6` `--sampler euler-a` `--chaos 50`. Options win over inline values.',
     '**Under a grid:** U1–U4 upscale an image 2x, V1–V4 make a variation of it, 🔁 rerolls with new seeds.',
     '**On a single image:** react 🔍 to upscale, 🔀 to vary, 🔁 to reroll (buttons work too). Whoever presses or reacts owns the new job.',
     '**/show** `job` posts a past job of this server again with working buttons (free) · **/settings** keeps your own defaults here (sampler, steps, guidance, aspect, count, model, remix, variation); no options shows them, `clear:True` resets, and /imagine\'s options win over them.',

@@ -17,6 +17,7 @@ export function rerunCommand(job: JobRecord): string {
   const parts = [`/imagine prompt: ${job.prompt.replace(/`/g, "'")}`];
   if (job.negativePrompt) parts.push(`--no ${job.negativePrompt.replace(/`/g, "'")}`);
   parts.push(`--seed ${job.seed}`, `--steps ${job.steps}`, `--cfg ${job.guidance}`, `--sampler ${job.sampler}`);
+  if (job.chaos !== null) parts.push(`--chaos ${job.chaos}`);
   return parts.join(' ');
 }
 

@@ -12,7 +12,7 @@ export function dataFor(models: readonly string[]) {
     .setName('imagine')
     .setDescription('Make pictures from a text prompt')
     .addStringOption((o) =>
-      o.setName('prompt').setDescription('What to draw. Inline: --ar 3:2 --seed 7 --no text --steps 25 --cfg 6 --sampler euler-a').setRequired(true).setMaxLength(1000),
+      o.setName('prompt').setDescription('What to draw. Inline: --ar 3:2 --seed 7 --no text --steps 25 --cfg 6 --sampler euler-a --chaos 50').setRequired(true).setMaxLength(1000),
     )
     .addStringOption((o) => o.setName('negative').setDescription('What to keep out of the picture').setMaxLength(1000))
     .addIntegerOption((o) => o.setName('seed').setDescription('Seed of the first image (the others get seed+1, seed+2, ...)').setMinValue(0).setMaxValue(4294967295))
@@ -26,6 +26,7 @@ export function dataFor(models: readonly string[]) {
         .addChoices(...SAMPLERS.map((s) => ({ name: s.name, value: s.name }))),
     )
     .addIntegerOption((o) => o.setName('count').setDescription('How many images (default 4, a 2x2 grid)').setMinValue(1).setMaxValue(4))
+    .addIntegerOption((o) => o.setName('chaos').setDescription('How different the images are from each other (0: alike, 100: unrelated)').setMinValue(0).setMaxValue(100))
     .addStringOption((o) => {
       o.setName('model').setDescription("Which model draws it (default: this server's)");
       return models.length ? o.addChoices(...models.map((m) => ({ name: m, value: m }))) : o.setMaxLength(64);
@@ -46,6 +47,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
       sampler: (interaction.options.getString('sampler') as SamplerName | null) ?? undefined,
       count: interaction.options.getInteger('count') ?? undefined,
       model: interaction.options.getString('model') ?? undefined,
+      chaos: interaction.options.getInteger('chaos') ?? undefined,
     });
   await ctx.submitJob(interaction, { kind: 'imagine', options });
 }

@@ -114,6 +114,7 @@ async function startLocked(config: Config, opts: StartOptions, log: NonNullable<
     quota,
     delivery,
     limits: { maxQueuePerGuild: config.queue.maxQueuePerGuild, maxJobsPerUser: config.queue.maxJobsPerUser },
+    varyStrengths: config.vary,
     log,
   });
   const settings = new MemberSettingsService(store, models);

@@ -45,6 +45,8 @@ export interface Config {
     /** `image`: every image costs the same; `compute`: images are weighed by steps × pixels against the model's default job. */
     creditMode: 'image' | 'compute';
   };
+  /** img2img strengths of the Vary (Strong) and Vary (Subtle) buttons on a single image. */
+  vary: { strong: number; subtle: number };
 }
 
 /** One model the bot offers: the name members pick it by, and its folder. */
@@ -77,6 +79,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const v = Number(raw);
     if (!Number.isInteger(v) || v < min || v > max) {
       problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return v;
+  };
+  /** A fraction in (0, 1]: img2img strength. */
+  const strength = (name: string, fallback: number): number => {
+    const raw = str(name);
+    if (!raw) return fallback;
+    const v = Number(raw);
+    if (!/^\d*\.?\d+$/.test(raw) || !(v > 0 && v <= 1)) {
+      problems.push(`${name} must be a number above 0 and at most 1 (the share of the image repainted), got "${raw}"`);
       return fallback;
     }
     return v;
@@ -144,6 +157,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         vary: int('CREDITS_PER_VARIATION', 1, 0, 1000),
       },
       creditMode: creditMode === 'compute' ? 'compute' : 'image',
+    },
+    vary: {
+      strong: strength('VARY_STRONG_STRENGTH', 0.75),
+      subtle: strength('VARY_SUBTLE_STRENGTH', 0.35),
     },
   };
   if (problems.length) throw new ConfigError(problems);

@@ -3,6 +3,7 @@
  * classifier-free guidance -> VAE decode. A thin loop over typed components, as diffusers' Stable
  * Diffusion and Stable Diffusion XL pipelines; it knows nothing of Discord, queues or databases.
  */
+import { mixChaos } from './chaos.ts';
 import { performance } from 'node:perf_hooks';
 import { resizeImage } from './resize.ts';
 import { latentPreviews, SD15_LATENT_RGB, SDXL_LATENT_RGB, type LatentRgb } from './latent-preview.ts';
@@ -166,6 +167,7 @@ export class DiffusionPipeline {
     const noise = opts.stepNoise ?? seeded;
     const scheduler = createScheduler(req.sampler, this.#folder.scheduler, req.steps, { noise });
     const initialNoise = seeded(n * per);
+    if (req.chaos !== undefined) mixChaos(initialNoise, n, per, req.chaos);
     if (opts.initialLatents) {
       if (opts.initialLatents.length !== n * per) {
         throw new Error(`initialLatents must hold n x ${c} x ${h} x ${w} = ${n * per} values, got ${opts.initialLatents.length}`);

@@ -29,6 +29,7 @@ export function formatParameters(req: ResolvedRequest, seed: number, width = req
     `Model: ${req.model}`,
   ];
   if (req.strength !== undefined) fields.push(`Denoising strength: ${req.strength}`);
+  if (req.chaos !== undefined) fields.push(`Chaos: ${req.chaos}`);
   lines.push(fields.join(', '));
   return lines.join('\n');
 }

@@ -13,6 +13,7 @@ export const LIMITS = {
   steps: { min: 1, max: 150 },
   guidance: { min: 0, max: 30 },
   n: { min: 1, max: 8 },
+  chaos: { min: 0, max: 100 },
 } as const;
 
 interface ModelView {
@@ -78,5 +79,6 @@ export function resolveRequest(r: GenerateRequest, model: ModelView): ResolvedRe
       throw new RequestError('strength', `strength ${strength} with ${steps} steps runs no step; use at least ${(1 / steps).toFixed(3)} or more steps`);
     }
   }
-  return { prompt, negativePrompt, steps, guidance, sampler, width, height, n, seed, strength, model: model.name };
+  const chaos = r.chaos === undefined ? undefined : integerIn('chaos', r.chaos, LIMITS.chaos.min, LIMITS.chaos.max);
+  return { prompt, negativePrompt, steps, guidance, sampler, width, height, n, seed, strength, ...(chaos === undefined ? {} : { chaos }), model: model.name };
 }

@@ -23,6 +23,11 @@ export interface GenerateRequest {
   n?: number;
   /** Seed of the first image; random when absent. */
   seed?: number;
+  /**
+   * How different the images of one request are from each other, 0..100. Absent: each image
+   * starts from its own seed's noise, exactly as before chaos existed (the same as 100).
+   */
+  chaos?: number;
   /** img2img: start from this image, noised to `strength` (0..1] of the schedule. */
   init?: { image: RgbImage; strength: number };
 }
@@ -39,6 +44,8 @@ export interface ResolvedRequest {
   n: number;
   seed: number;
   strength?: number;
+  /** Only when asked for: a request without it runs (and records) as before. */
+  chaos?: number;
   model: string;
 }
 

@@ -1,24 +1,33 @@
 /**
- * Button custom ids. They name the job and the image, nothing else: everything a button needs
- * comes from the database, so buttons on old results keep working after a restart.
+ * Button custom ids. They name the job, the image and (for Vary (Strong) / Vary (Subtle)) the
+ * mode, nothing else: everything a button needs comes from the database, so buttons on old results
+ * keep working after a restart.
  */
-export type ButtonAction = { action: 'upscale' | 'vary'; jobId: number; index: number } | { action: 'reroll'; jobId: number };
+import type { VaryMode } from '../services/job-requests.ts';
+
+export type ButtonAction =
+  | { action: 'upscale'; jobId: number; index: number }
+  | { action: 'vary'; jobId: number; index: number; mode?: VaryMode }
+  | { action: 'reroll'; jobId: number };
 
 export function upscaleId(jobId: number, index: number): string {
   return `u:${jobId}:${index}`;
 }
-export function varyId(jobId: number, index: number): string {
-  return `v:${jobId}:${index}`;
+/** Without a mode: the grid's V buttons (VARY_STRENGTH), as before the modes existed. */
+export function varyId(jobId: number, index: number, mode?: VaryMode): string {
+  return mode ? `v:${jobId}:${index}:${mode}` : `v:${jobId}:${index}`;
 }
 export function rerollId(jobId: number): string {
   return `r:${jobId}`;
 }
 
 export function parseCustomId(id: string): ButtonAction | undefined {
-  const m = /^([uvr]):(\d{1,12})(?::(\d))?$/.exec(id);
+  const m = /^([uvr]):(\d{1,12})(?::(\d))?(?::(strong|subtle))?$/.exec(id);
   if (!m) return undefined;
   const jobId = Number(m[2]);
-  if (m[1] === 'r') return m[3] === undefined ? { action: 'reroll', jobId } : undefined;
+  const mode = m[4] as VaryMode | undefined;
+  if (m[1] === 'r') return m[3] === undefined && !mode ? { action: 'reroll', jobId } : undefined;
   if (m[3] === undefined) return undefined;
-  return { action: m[1] === 'u' ? 'upscale' : 'vary', jobId, index: Number(m[3]) };
+  if (m[1] === 'u') return mode ? undefined : { action: 'upscale', jobId, index: Number(m[3]) };
+  return mode ? { action: 'vary', jobId, index: Number(m[3]), mode } : { action: 'vary', jobId, index: Number(m[3]) };
 }

@@ -61,7 +61,9 @@ async function onInteraction(interaction: Interaction, ctx: BotContext, deps: Su
       if (!action) return;
       await ctx.submitJob(interaction, async () => {
         const parent = jobOfThisServer(await ctx.jobs.getJob(action.jobId), action.jobId, interaction.guildId);
-        return action.action === 'reroll' ? { kind: 'reroll', parent } : { kind: action.action, parent, index: action.index };
+        if (action.action === 'reroll') return { kind: 'reroll', parent };
+        if (action.action === 'vary' && action.mode) return { kind: 'vary', parent, index: action.index, mode: action.mode };
+        return { kind: action.action, parent, index: action.index };
       });
     }
   } catch (err) {

@@ -34,7 +34,7 @@ export function resultText(r: JobResult): string {
   const lines = [
     `**${quotePrompt(j.prompt)}**${kind}`,
     j.negativePrompt ? `without: ${quotePrompt(j.negativePrompt, 200)}` : '',
-    `Job ${j.id} · ${escapeMarkdown(j.model)} · ${seeds} · ${j.steps} steps · ${A1111_SAMPLER[j.sampler as SamplerName] ?? j.sampler} · CFG ${j.guidance} · ${j.width}x${j.height} · ${formatDuration(r.durationMs)}`,
+    `Job ${j.id} · ${escapeMarkdown(j.model)} · ${seeds} · ${j.steps} steps · ${A1111_SAMPLER[j.sampler as SamplerName] ?? j.sampler} · CFG ${j.guidance}${j.chaos != null ? ` · chaos ${j.chaos}` : ''} · ${j.width}x${j.height} · ${formatDuration(r.durationMs)}`,
     ...r.warnings.map((w) => `⚠️ ${w}`),
   ];
   return lines.filter(Boolean).join('\n');
@@ -44,11 +44,17 @@ function button(customId: string, label: string, style: ButtonStyle.Primary | Bu
   return { type: ComponentType.Button, custom_id: customId, label, style };
 }
 
-/** U1-U4 / V1-V4 / reroll under a grid; Upscale / Vary / Reroll under a single image. */
+/**
+ * U1-U4 / V1-V4 / reroll under a grid; Upscale / Vary / Reroll, then Vary (Strong) / Vary (Subtle),
+ * under a single image.
+ */
 export function resultComponents(jobId: number, images: number): APIActionRowComponent<APIButtonComponent>[] {
   const row = (components: APIButtonComponent[]) => ({ type: ComponentType.ActionRow as const, components });
   if (images === 1) {
-    return [row([button(upscaleId(jobId, 0), '🔍 Upscale'), button(varyId(jobId, 0), '🔀 Vary'), button(rerollId(jobId), '🔁 Reroll')])];
+    return [
+      row([button(upscaleId(jobId, 0), '🔍 Upscale'), button(varyId(jobId, 0), '🔀 Vary'), button(rerollId(jobId), '🔁 Reroll')]),
+      row([button(varyId(jobId, 0, 'strong'), 'Vary (Strong)'), button(varyId(jobId, 0, 'subtle'), 'Vary (Subtle)')]),
+    ];
   }
   const idx = Array.from({ length: images }, (_, k) => k);
   return [

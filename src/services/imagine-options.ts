@@ -19,6 +19,8 @@ export interface ImagineOptions {
   aspect?: [number, number];
   /** A model by its configured name; the server's default, else the bot's, when left out. */
   model?: string;
+  /** 0..100: how different the grid's images are from each other (src/diffusion/chaos.ts). */
+  chaos?: number;
 }
 
 const SAMPLER_ALIASES: Record<string, SamplerName> = {
@@ -35,7 +37,7 @@ const SAMPLER_ALIASES: Record<string, SamplerName> = {
   lcm: 'lcm',
 };
 
-export const INLINE_FLAGS = ['--ar', '--aspect', '--seed', '--no', '--steps', '--cfg', '--sampler'] as const;
+export const INLINE_FLAGS = ['--ar', '--aspect', '--seed', '--no', '--steps', '--cfg', '--sampler', '--chaos'] as const;
 
 function wholeNumber(flag: string, raw: string): number {
   if (!/^\d+$/.test(raw)) throw new UserError(`option.${flag.slice(2)}`, `\`${flag}\` needs a whole number, got "${raw}"`);
@@ -89,6 +91,9 @@ export function parseInlineOptions(text: string): ImagineOptions {
         out.guidance = g;
         break;
       }
+      case '--chaos':
+        out.chaos = wholeNumber(flag, value);
+        break;
       case '--sampler':
         out.sampler = parseSampler(value);
         break;
@@ -109,6 +114,7 @@ export const IMAGINE_LIMITS = {
   steps: LIMITS.steps,
   guidance: LIMITS.guidance,
   seed: { min: 0, max: MAX_SEED },
+  chaos: LIMITS.chaos,
 } as const;
 
 /** How each option is named in the refusal: the slash option, and its inline spelling where that differs. */
@@ -117,6 +123,7 @@ const LABEL: Record<keyof typeof IMAGINE_LIMITS, string> = {
   steps: '`steps`',
   guidance: '`guidance` (`--cfg`)',
   seed: '`seed`',
+  chaos: '`chaos` (`--chaos`)',
 };
 
 /** Refuses an out-of-range option with its own name, its range and the value given. */

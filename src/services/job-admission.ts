@@ -58,6 +58,7 @@ export function newJobOf(plan: PlannedJob, who: Requester, cost: number): NewJob
     count: r.n,
     seed: r.seed,
     strength: r.strength ?? null,
+    chaos: r.chaos ?? null,
     model: r.model,
     cost,
     interactionId: who.interaction?.id ?? null,

@@ -23,6 +23,7 @@ export interface JobSummary {
   height: number;
   count: number;
   model: string;
+  chaos?: number | null;
   parentJobId?: number | null;
   parentImageIndex?: number | null;
 }

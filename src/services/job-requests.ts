@@ -15,12 +15,18 @@ import { UserError } from './user-error.ts';
 
 /** img2img strength of a variation: same composition, new details. */
 export const VARY_STRENGTH = 0.6;
+
+/** Vary (Strong) and Vary (Subtle) on a single image: the same img2img, further or nearer the original. */
+export type VaryMode = 'strong' | 'subtle';
+export type VaryStrengths = Readonly<Record<VaryMode, number>>;
+export const DEFAULT_VARY_STRENGTHS: VaryStrengths = { strong: 0.75, subtle: 0.35 };
 export const DEFAULT_COUNT = 4;
 
 export type JobAsk =
   | { kind: 'imagine'; options: ImagineOptions }
   | { kind: 'reroll'; parent: JobRecord }
-  | { kind: 'upscale' | 'vary'; parent: JobRecord; index: number };
+  /** `mode` is for a variation only; without one, a grid's V button at VARY_STRENGTH. */
+  | { kind: 'upscale' | 'vary'; parent: JobRecord; index: number; mode?: VaryMode };
 
 export interface PlannedJob {
   kind: JobKind;
@@ -46,7 +52,7 @@ function resolveOrRefuse(model: ModelPlanner, request: GenerateRequest, name: st
  * Validates a job against the model it will run on, which this bot calls `name` (a button's job
  * runs on its parent's model).
  */
-export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.info.name): PlannedJob {
+export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.info.name, varyStrengths: VaryStrengths = DEFAULT_VARY_STRENGTHS): PlannedJob {
   if (ask.kind === 'imagine') {
     const o = ask.options;
     checkImagineOptions(o); // in the member's words, before the engine's own (n, guidance) can refuse
@@ -59,6 +65,7 @@ export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.inf
       guidance: o.guidance,
       sampler: o.sampler,
       n: o.count ?? DEFAULT_COUNT,
+      chaos: o.chaos,
       ...size,
     }, name);
     return { kind: 'imagine', resolved };
@@ -75,8 +82,8 @@ export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.inf
     sampler: p.sampler as SamplerName,
   };
   if (ask.kind === 'reroll') {
-    // Same prompt and settings, new seeds (a reroll of an upscale re-runs its picture at that size).
-    const resolved = resolveOrRefuse(pipeline, { ...base, n: p.count, width: p.width, height: p.height }, name);
+    // Same prompt and settings (chaos too), new seeds (a reroll of an upscale re-runs its picture at that size).
+    const resolved = resolveOrRefuse(pipeline, { ...base, n: p.count, width: p.width, height: p.height, chaos: p.chaos ?? undefined }, name);
     return { kind: 'reroll', resolved, parentJobId: p.id };
   }
   if (!Number.isInteger(ask.index) || ask.index < 0 || ask.index >= p.count) {
@@ -104,7 +111,7 @@ export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.inf
     n: 1,
     width: p.width,
     height: p.height,
-    init: { image: PLACEHOLDER, strength: VARY_STRENGTH },
+    init: { image: PLACEHOLDER, strength: ask.mode ? varyStrengths[ask.mode] : VARY_STRENGTH },
   }, name);
   return { kind: 'vary', resolved, parentJobId: p.id, parentImageIndex: ask.index };
 }
@@ -121,5 +128,6 @@ export function requestOf(job: JobRecord): GenerateRequest {
     height: job.height,
     n: job.count,
     seed: job.seed,
+    chaos: job.chaos ?? undefined,
   };
 }

@@ -48,6 +48,7 @@ export function summary(job: JobRecord): JobSummary {
     height: job.height,
     count: job.count,
     model: job.model,
+    chaos: job.chaos,
     parentJobId: job.parentJobId,
     parentImageIndex: job.parentImageIndex,
   };

@@ -17,7 +17,7 @@ import type { JobObserver } from './job-observer.ts';
 import { jobResult, loadResult, saveResult, type StoredResult } from './job-results.ts';
 import type { JobResult } from './job-observer.ts';
 import { checkLimits, newJobOf } from './job-admission.ts';
-import { planJob, requestOf, type JobAsk, type PlannedJob } from './job-requests.ts';
+import { planJob, requestOf, type JobAsk, type PlannedJob, type VaryStrengths } from './job-requests.ts';
 import { unknownModel, type ModelRegistry } from './model-registry.ts';
 import type { QuotaService } from './quota-service.ts';
 import { sourceImage } from './source-images.ts';
@@ -37,6 +37,8 @@ export interface JobServiceDeps {
   quota: QuotaService;
   delivery: DeliveryStage;
   limits: { maxQueuePerGuild: number; maxJobsPerUser: number };
+  /** Strengths of Vary (Strong) / Vary (Subtle). @default DEFAULT_VARY_STRENGTHS */
+  varyStrengths?: VaryStrengths;
   log?: (message: string, err?: unknown) => void;
 }
 
@@ -108,7 +110,7 @@ export class JobService {
   /** Validates a job against its model (loading the model the first time). Throws UserError. */
   async plan(guildId: string, ask: JobAsk): Promise<PlannedJob> {
     const name = await this.modelFor(guildId, ask);
-    return planJob(await this.#d.models.planner(name), ask, name);
+    return planJob(await this.#d.models.planner(name), ask, name, this.#d.varyStrengths);
   }
 
   /**

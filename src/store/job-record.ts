@@ -34,6 +34,7 @@ export interface JobRecord {
   count: number;
   seed: number;
   strength: number | null;
+  chaos: number | null;
   model: string;
   status: JobStatus;
   error: string | null;
@@ -71,6 +72,7 @@ export interface NewJob {
   count: number;
   seed: number;
   strength?: number | null;
+  chaos?: number | null;
   model: string;
   cost?: number;
   interactionId?: string | null;

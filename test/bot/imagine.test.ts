@@ -61,7 +61,10 @@ describe('/imagine end to end', () => {
     const png = result.attachments.find((a) => a.filename.startsWith('job-'))!;
     expect(await pngSize(png.bytes)).toEqual([256, 256]);
     expect(readPngText(png.bytes).parameters).toMatch(/Seed: 8, Size: 256x256, .*Denoising strength: 0.35/);
-    expect(buttonIds(result.components)).toEqual([[expect.stringMatching(/^u:\d+:0$/), expect.stringMatching(/^v:\d+:0$/), expect.stringMatching(/^r:\d+$/)]]);
+    expect(buttonIds(result.components)).toEqual([
+      [expect.stringMatching(/^u:\d+:0$/), expect.stringMatching(/^v:\d+:0$/), expect.stringMatching(/^r:\d+$/)],
+      [expect.stringMatching(/^v:\d+:0:strong$/), expect.stringMatching(/^v:\d+:0:subtle$/)],
+    ]);
     await h.discord.waitFor(() => ['🔍', '🔀', '🔁'].every((e) => h.discord.reactionUsers(result, e).includes(h.discord.botUser.id)));
     const job = await jobOf(h, result.id);
     expect(job).toMatchObject({ kind: 'upscale', userId: other.id, parentImageIndex: 1, count: 1, width: 256 });
@@ -105,7 +108,8 @@ describe('/imagine end to end', () => {
   it.each([
     ['an inline value it cannot read', 'a cat --ar 3x2', /`--ar` must be a ratio like 3:2/],
     ['zero steps inline', 'a cat --steps 0', /`steps` must be a whole number from 1 to 150, got 0/],
-    ['an unknown inline parameter', 'a cat --chaos 9', /unknown parameter `--chaos`/],
+    ['an unknown inline parameter', 'a cat --tile 9', /unknown parameter `--tile`/],
+    ['chaos above 100 inline', 'a cat --chaos 101', /^`chaos` \(`--chaos`\) must be a whole number from 0 to 100, got 101$/],
     ['an empty prompt', '--seed 4', /prompt must not be empty/],
   ])('refuses %s ephemerally, naming the value, with nothing queued or charged', async (_label, prompt, message) => {
     const before = await h.bot.store.jobs.listRecentByUser(h.discord.user.id, { limit: 100 });

@@ -14,6 +14,10 @@ describe('inline Midjourney-style parameters', () => {
     });
   });
 
+  it('reads --chaos as a whole number', () => {
+    expect(parseInlineOptions('two stars --chaos 30')).toEqual({ prompt: 'two stars', chaos: 30 });
+  });
+
   it('leaves a prompt without parameters alone, dashes inside words included', () => {
     expect(parseInlineOptions('a well-known red--blue circle')).toEqual({ prompt: 'a well-known red--blue circle' });
   });
@@ -24,7 +28,8 @@ describe('inline Midjourney-style parameters', () => {
     ['a cat --seed abc', /`--seed` needs a whole number, got "abc"/],
     ['a cat --steps', /`--steps` needs a value/],
     ['a cat --sampler plms', /unknown sampler "plms"; use one of euler, euler-a/],
-    ['a cat --chaos 50', /unknown parameter `--chaos`/],
+    ['a cat --tile 50', /unknown parameter `--tile`/],
+    ['a cat --chaos lots', /`--chaos` needs a whole number, got "lots"/],
     ['a cat --cfg lots', /`--cfg` needs a number, got "lots"/],
   ])('refuses %s with a message naming the value', (text, message) => {
     expect(() => parseInlineOptions(text)).toThrow(message);
@@ -43,12 +48,14 @@ describe('option limits in the member\'s words', () => {
     [{ steps: 151 }, /^`steps` must be a whole number from 1 to 150, got 151$/],
     [{ guidance: 31 }, /^`guidance` \(`--cfg`\) must be a number from 0 to 30, got 31$/],
     [{ seed: 2 ** 32 }, /^`seed` must be a whole number from 0 to 4294967295, got 4294967296$/],
+    [{ chaos: 101 }, /^`chaos` \(`--chaos`\) must be a whole number from 0 to 100, got 101$/],
+    [{ chaos: 2.5 }, /^`chaos` \(`--chaos`\) must be a whole number from 0 to 100, got 2.5$/],
   ])('refuses %o naming the option and its range', (options, message) => {
     expect(() => checkImagineOptions({ prompt: 'a cat', ...options })).toThrow(message);
   });
 
   it('accepts every value at the ends of each range', () => {
-    for (const o of [{ count: 1 }, { count: 4 }, { steps: 1 }, { steps: 150 }, { guidance: 0 }, { guidance: 30 }, { seed: 0 }, { seed: 4294967295 }]) {
+    for (const o of [{ count: 1 }, { count: 4 }, { steps: 1 }, { steps: 150 }, { guidance: 0 }, { guidance: 30 }, { seed: 0 }, { seed: 4294967295 }, { chaos: 0 }, { chaos: 100 }]) {
       expect(() => checkImagineOptions({ prompt: 'a cat', ...o })).not.toThrow();
     }
   });

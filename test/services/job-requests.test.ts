@@ -59,3 +59,21 @@ describe('planJob upscales', () => {
     expect(err.message).toBe(`image 2 of job 7 is already 256x256, the largest ${pipeline.info.name} makes at this shape; a variation (V2) works`);
   });
 });
+
+describe('planJob variations', () => {
+  const parent = (steps = 20) =>
+    ({ id: 9, status: 'done', prompt: 'a red circle', negativePrompt: null, steps, guidance: 7, sampler: 'euler-a', width: 128, height: 128, count: 1, seed: 3, chaos: null, model: pipeline.info.name }) as never;
+
+  it('Vary (Strong) and Vary (Subtle) use their strengths, the configured ones when given; V keeps 0.6', () => {
+    expect(planJob(pipeline, { kind: 'vary', parent: parent(), index: 0, mode: 'strong' }).resolved.strength).toBe(0.75);
+    expect(planJob(pipeline, { kind: 'vary', parent: parent(), index: 0, mode: 'subtle' }).resolved.strength).toBe(0.35);
+    expect(planJob(pipeline, { kind: 'vary', parent: parent(), index: 0 }).resolved.strength).toBe(0.6);
+    const configured = { strong: 0.9, subtle: 0.2 };
+    expect(planJob(pipeline, { kind: 'vary', parent: parent(), index: 0, mode: 'subtle' }, undefined, configured).resolved.strength).toBe(0.2);
+  });
+
+  it('Vary (Subtle) of a 2-step job, which would run no step, is refused saying so', () => {
+    const err = refusal(() => planJob(pipeline, { kind: 'vary', parent: parent(2), index: 0, mode: 'subtle' }));
+    expect(err.message).toBe('strength 0.35 with 2 steps runs no step; use at least 0.500 or more steps');
+  });
+});
