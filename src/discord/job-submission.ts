@@ -106,6 +106,8 @@ export async function submitJob(deps: SubmissionDeps, interaction: AnyInteractio
     let ask = typeof askOrLoad === 'function' ? await askOrLoad() : askOrLoad;
     // The one place members' defaults apply: typed options and flags were merged already and win.
     if (ask.kind === 'imagine') ask = { ...ask, options: await deps.settings.applyTo(guildId, interaction.user.id, ask.options) };
+    // A grid's V button varies as the member chose in /settings variation: (strong or subtle).
+    if (ask.kind === 'vary' && !ask.mode) ask = { ...ask, mode: (await deps.settings.get(guildId, interaction.user.id)).variation ?? undefined };
     const plan = await deps.jobs.plan(guildId, ask); // bad values: refused here, nothing queued or charged
     await deps.moderation.checkPrompt(guildId, plan.resolved.prompt, plan.resolved.negativePrompt);
     const hint = await deps.moderation.moderatorHint(guildId);

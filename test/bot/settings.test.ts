@@ -104,4 +104,14 @@ describe('/settings', () => {
     const reply = await h.discord.waitFor(() => (elsewhere.original?.content ? elsewhere.original : undefined), { timeoutMs: 30_000 });
     expect(reply.content).toContain('• steps: not set');
   });
+
+  it('variation:subtle makes a grid\'s V buttons vary at the subtle strength; without it they stay at 0.6', async () => {
+    const member = h.discord.newMember({ username: 'varier' });
+    const { result: grid, job } = await imagine(member, { prompt: 'a green star', count: 2, steps: 8 });
+    const v1 = (grid.components as Array<{ components: Array<{ custom_id: string }> }>).flatMap((r) => r.components.map((b) => b.custom_id)).find((id) => id.startsWith('v:'))!;
+    const press = async () => jobOf(h, (await h.discord.clickButton(grid, v1, member).waitForOriginal(hasImage, { timeoutMs: 90_000 })).id);
+    expect(await press()).toMatchObject({ kind: 'vary', parentJobId: job.id, strength: 0.6 });
+    await settings(member, { variation: 'subtle' });
+    expect(await press()).toMatchObject({ kind: 'vary', parentJobId: job.id, strength: 0.35 });
+  });
 });
