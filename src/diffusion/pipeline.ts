@@ -19,6 +19,11 @@ import { ClipTokenizer } from './tokenizer/clip-tokenizer.ts';
 import type { GenerateOptions, GenerateRequest, GenerateResult, ResolvedRequest, RgbImage } from './types.ts';
 import { UNetRunner } from './unet-runner.ts';
 import { chwToImages, Vae } from './vae.ts';
+import { downsampleMask, featherMask } from './canvas.ts';
+
+/** Seam feathering of an outpaint: in latents (each one 8 pixels on SD) and in pixels at the end. */
+export const OUTPAINT_LATENT_FEATHER = 2;
+export const OUTPAINT_PIXEL_FEATHER = 8;
 
 export interface LoadOptions extends RuntimeOptions {
   /** Largest UNet batch per session.run (CFG doubles the image count). Default 8. */
@@ -176,6 +181,19 @@ export class DiffusionPipeline {
     }
     let x: Float32Array;
     let start = 0;
+    // Outpaint (RePaint, Lugmayr et al. 2022): after every step the known area is replaced by the
+    // original's latents noised to the next step's level, so the model paints the rest to match.
+    let known: { x0: Float32Array; noise: Float32Array; mask: Float32Array } | undefined;
+    if (request.outpaint) {
+      // TODO: a 9-channel inpainting UNet would take the mask and masked latents as inputs; checkUnetInputs refuses those models today.
+      const { latents: one } = await this.#vae.encode([request.outpaint.image]);
+      const x0 = new Float32Array(n * per);
+      for (let k = 0; k < n; k++) x0.set(one, k * per);
+      const f = this.info.vaeFactor;
+      // A latent counts as known only when its whole 8x8 block is; the feather then fades it inwards.
+      const blocks = downsampleMask(request.outpaint.mask, req.width, req.height, f).map((v) => (v >= 1 - 1e-6 ? 1 : 0));
+      known = { x0, noise: Float32Array.from(initialNoise), mask: featherMask(blocks, w, h, OUTPAINT_LATENT_FEATHER) };
+    }
     if (request.init) {
       start = img2imgStartIndex(req.steps, req.strength ?? 1);
       const init = await resizeImage(request.init.image, req.width, req.height);
@@ -189,6 +207,7 @@ export class DiffusionPipeline {
       if (sigma !== 1) for (let i = 0; i < x.length; i++) x[i] *= sigma;
     }
 
+    if (known) x = replaceKnown(x, known, scheduler.addNoise(known.x0, known.noise, 0) as Float32Array, n, c, h * w);
     const total = req.steps - start;
     const stepMs: number[] = [];
     const unetInput = new Float32Array(batch * per);
@@ -210,6 +229,7 @@ export class DiffusionPipeline {
       }
       const { prevSample, denoised } = scheduler.step(eps, i, x);
       x = prevSample as Float32Array;
+      if (known) x = replaceKnown(x, known, i + 1 < req.steps ? (scheduler.addNoise(known.x0, known.noise, i + 1) as Float32Array) : known.x0, n, c, h * w);
       stepMs.push(performance.now() - ts);
       if (opts.onStep) {
         const step = i + 1 - start;
@@ -229,6 +249,7 @@ export class DiffusionPipeline {
           'or use an fp16-safe SDXL VAE (e.g. madebyollin/sdxl-vae-fp16-fix)',
       );
     }
+    if (request.outpaint) blendPixels(decoded.pixels, request.outpaint.image, featherMask(request.outpaint.mask, req.width, req.height, OUTPAINT_PIXEL_FEATHER));
     const images = decoded.pixels.map((p, k) => ({ ...chwToImages(p, 1, decoded.height, decoded.width)[0], seed: (req.seed + k) >>> 0 }));
     return {
       images,
@@ -248,5 +269,29 @@ export class DiffusionPipeline {
     const height = image.height * 2;
     const big = await resizeImage(image, width, height);
     return this.generate({ ...request, n: 1, width, height, init: { image: big, strength: request.strength ?? UPSCALE_STRENGTH } }, opts);
+  }
+}
+
+/** x = m * known + (1 - m) * x, per latent position (the mask is shared by every channel and image). */
+function replaceKnown(x: Float32Array, k: { mask: Float32Array }, level: Float32Array, n: number, c: number, plane: number): Float32Array {
+  for (let b = 0; b < n * c; b++) {
+    const o = b * plane;
+    for (let j = 0; j < plane; j++) {
+      const m = k.mask[j];
+      if (m > 0) x[o + j] = m * level[o + j] + (1 - m) * x[o + j];
+    }
+  }
+  return x;
+}
+
+/** The final seam: decoded pixels (CHW, -1..1) blended with the canvas under a feathered mask. */
+function blendPixels(pixels: Float32Array[], canvas: RgbImage, mask: Float32Array): void {
+  const plane = canvas.width * canvas.height;
+  for (const p of pixels) {
+    for (let j = 0; j < plane; j++) {
+      const m = mask[j];
+      if (m === 0) continue;
+      for (let ch = 0; ch < 3; ch++) p[ch * plane + j] = m * (canvas.data[j * 3 + ch] / 127.5 - 1) + (1 - m) * p[ch * plane + j];
+    }
   }
 }

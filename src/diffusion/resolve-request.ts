@@ -79,6 +79,14 @@ export function resolveRequest(r: GenerateRequest, model: ModelView): ResolvedRe
       throw new RequestError('strength', `strength ${strength} with ${steps} steps runs no step; use at least ${(1 / steps).toFixed(3)} or more steps`);
     }
   }
+  if (r.outpaint) {
+    if (!model.canImg2Img) throw new RequestError('outpaint', `model ${model.name} has no VAE encoder, so it cannot zoom out or pan an image`);
+    if (r.init) throw new RequestError('outpaint', 'outpaint and init cannot be combined: the painted area starts from pure noise');
+    const { image, mask } = r.outpaint;
+    if (image.width !== width || image.height !== height || mask.length !== width * height) {
+      throw new RequestError('outpaint', `the outpaint canvas must be ${width}x${height} with a mask of ${width * height} values, got ${image.width}x${image.height} and ${mask.length}`);
+    }
+  }
   const chaos = r.chaos === undefined ? undefined : integerIn('chaos', r.chaos, LIMITS.chaos.min, LIMITS.chaos.max);
   return { prompt, negativePrompt, steps, guidance, sampler, width, height, n, seed, strength, ...(chaos === undefined ? {} : { chaos }), model: model.name };
 }

@@ -30,6 +30,17 @@ export interface GenerateRequest {
   chaos?: number;
   /** img2img: start from this image, noised to `strength` (0..1] of the schedule. */
   init?: { image: RgbImage; strength: number };
+  /**
+   * Outpainting (Zoom Out, Pan) with any text-to-image model: `image` is the canvas at the
+   * request's size, `mask` (width * height, 1 known, 0 to paint) where the original is. The
+   * painted area starts from pure noise; the known area follows the original (RePaint).
+   */
+  outpaint?: OutpaintCanvas;
+}
+
+export interface OutpaintCanvas {
+  image: RgbImage;
+  mask: Float32Array;
 }
 
 /** A request with every default filled in: what was actually run, and what a PNG records. */
