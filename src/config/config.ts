@@ -41,7 +41,7 @@ export interface Config {
     defaultDaily: number;
     resetHourUtc: number;
     /** Credits per image made, by kind of job (per default-sized image in compute mode). */
-    costPerImage: { imagine: number; reroll: number; upscale: number; vary: number };
+    costPerImage: { imagine: number; reroll: number; upscale: number; vary: number; zoom: number; pan: number };
     /** `image`: every image costs the same; `compute`: images are weighed by steps × pixels against the model's default job. */
     creditMode: 'image' | 'compute';
   };
@@ -155,6 +155,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         reroll: int('CREDITS_PER_IMAGE', 1, 0, 1000),
         upscale: int('CREDITS_PER_UPSCALE', 1, 0, 1000),
         vary: int('CREDITS_PER_VARIATION', 1, 0, 1000),
+        // Zoom Out and Pan are img2img variations of one image: charged like one.
+        zoom: int('CREDITS_PER_VARIATION', 1, 0, 1000),
+        pan: int('CREDITS_PER_VARIATION', 1, 0, 1000),
       },
       creditMode: creditMode === 'compute' ? 'compute' : 'image',
     },

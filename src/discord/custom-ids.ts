@@ -3,12 +3,16 @@
  * mode, nothing else: everything a button needs comes from the database, so buttons on old results
  * keep working after a restart.
  */
+import type { PanDirection } from '../diffusion/canvas.ts';
+import type { ZoomFactor } from '../services/canvas-ops.ts';
 import type { VaryMode } from '../services/job-requests.ts';
 
 export type ButtonAction =
   | { action: 'upscale'; jobId: number; index: number }
   | { action: 'vary'; jobId: number; index: number; mode?: VaryMode }
-  | { action: 'reroll'; jobId: number };
+  | { action: 'reroll'; jobId: number }
+  | { action: 'zoom'; jobId: number; index: number; factor: ZoomFactor }
+  | { action: 'pan'; jobId: number; index: number; direction: PanDirection };
 
 export function upscaleId(jobId: number, index: number): string {
   return `u:${jobId}:${index}`;
@@ -21,7 +25,23 @@ export function rerollId(jobId: number): string {
   return `r:${jobId}`;
 }
 
+/** Zoom Out: `z:<job>:<image>:2` or `z:<job>:<image>:1.5`. */
+export function zoomId(jobId: number, index: number, factor: ZoomFactor): string {
+  return `z:${jobId}:${index}:${factor}`;
+}
+/** Pan: `p:<job>:<image>:<left|right|up|down>`. */
+export function panId(jobId: number, index: number, direction: PanDirection): string {
+  return `p:${jobId}:${index}:${direction}`;
+}
+
 export function parseCustomId(id: string): ButtonAction | undefined {
+  const canvas = /^([zp]):(\d{1,12}):(\d):(2|1\.5|left|right|up|down)$/.exec(id);
+  if (canvas) {
+    const [, kind, job, index, what] = canvas;
+    const base = { jobId: Number(job), index: Number(index) };
+    if (kind === 'z') return what === '2' || what === '1.5' ? { action: 'zoom', ...base, factor: Number(what) as ZoomFactor } : undefined;
+    return what === '2' || what === '1.5' ? undefined : { action: 'pan', ...base, direction: what as PanDirection };
+  }
   const m = /^([uvr]):(\d{1,12})(?::(\d))?(?::(strong|subtle))?$/.exec(id);
   if (!m) return undefined;
   const jobId = Number(m[2]);

@@ -12,6 +12,7 @@ import type { BotContext } from './bot-context.ts';
 import { canReplyInChannel, requireJobPermissions } from './bot-permissions.ts';
 import { commandByName } from './command-registry.ts';
 import { parseCustomId } from './custom-ids.ts';
+import { panOp, zoomOp } from '../services/canvas-ops.ts';
 import { presenterFor, replyError, type SubmissionDeps } from './job-submission.ts';
 import { RefusalLimiter } from './refusal-limiter.ts';
 import { REACTION_ACTIONS } from './result-message.ts';
@@ -62,6 +63,8 @@ async function onInteraction(interaction: Interaction, ctx: BotContext, deps: Su
       await ctx.submitJob(interaction, async () => {
         const parent = jobOfThisServer(await ctx.jobs.getJob(action.jobId), action.jobId, interaction.guildId);
         if (action.action === 'reroll') return { kind: 'reroll', parent };
+        if (action.action === 'zoom') return { kind: 'zoom', parent, index: action.index, op: zoomOp(action.factor) };
+        if (action.action === 'pan') return { kind: 'pan', parent, index: action.index, op: panOp(action.direction) };
         if (action.action === 'vary' && action.mode) return { kind: 'vary', parent, index: action.index, mode: action.mode };
         return { kind: action.action, parent, index: action.index };
       });

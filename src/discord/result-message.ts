@@ -3,7 +3,7 @@ import { ButtonStyle, ComponentType, escapeMarkdown, type APIActionRowComponent,
 import { A1111_SAMPLER } from '../diffusion/png.ts';
 import type { SamplerName } from '../diffusion/types.ts';
 import type { JobResult } from '../services/job-observer.ts';
-import { rerollId, upscaleId, varyId } from './custom-ids.ts';
+import { panId, rerollId, upscaleId, varyId, zoomId } from './custom-ids.ts';
 
 /** Added to every single-image result: a reaction starts that job, like the buttons. */
 export const SINGLE_IMAGE_REACTIONS = ['🔍', '🔀', '🔁'] as const;
@@ -45,8 +45,8 @@ function button(customId: string, label: string, style: ButtonStyle.Primary | Bu
 }
 
 /**
- * U1-U4 / V1-V4 / reroll under a grid; Upscale / Vary / Reroll, then Vary (Strong) / Vary (Subtle),
- * under a single image.
+ * U1-U4 / V1-V4 / reroll under a grid; Upscale / Vary / Reroll, Vary (Strong) / Vary (Subtle),
+ * Zoom Out 2x / 1.5x and the four pans under a single image (4 rows; Discord allows 5 of 5).
  */
 export function resultComponents(jobId: number, images: number): APIActionRowComponent<APIButtonComponent>[] {
   const row = (components: APIButtonComponent[]) => ({ type: ComponentType.ActionRow as const, components });
@@ -54,6 +54,8 @@ export function resultComponents(jobId: number, images: number): APIActionRowCom
     return [
       row([button(upscaleId(jobId, 0), '🔍 Upscale'), button(varyId(jobId, 0), '🔀 Vary'), button(rerollId(jobId), '🔁 Reroll')]),
       row([button(varyId(jobId, 0, 'strong'), 'Vary (Strong)'), button(varyId(jobId, 0, 'subtle'), 'Vary (Subtle)')]),
+      row([button(zoomId(jobId, 0, 2), 'Zoom Out 2x'), button(zoomId(jobId, 0, 1.5), 'Zoom Out 1.5x')]),
+      row([button(panId(jobId, 0, 'left'), '⬅️'), button(panId(jobId, 0, 'right'), '➡️'), button(panId(jobId, 0, 'up'), '⬆️'), button(panId(jobId, 0, 'down'), '⬇️')]),
     ];
   }
   const idx = Array.from({ length: images }, (_, k) => k);

@@ -59,6 +59,7 @@ export function newJobOf(plan: PlannedJob, who: Requester, cost: number): NewJob
     seed: r.seed,
     strength: r.strength ?? null,
     chaos: r.chaos ?? null,
+    canvas: plan.canvas ?? null,
     model: r.model,
     cost,
     interactionId: who.interaction?.id ?? null,

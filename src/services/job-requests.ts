@@ -10,7 +10,8 @@ import type { GenerateRequest, ResolvedRequest, SamplerName } from '../diffusion
 import type { JobRecord } from '../store/index.ts';
 import { checkImagineOptions, type ImagineOptions } from './imagine-options.ts';
 import type { ModelPlanner } from './model-registry.ts';
-import type { JobKind } from '../store/index.ts';
+import type { CanvasOpName, JobKind } from '../store/index.ts';
+import { canvasSize } from './canvas-ops.ts';
 import { UserError } from './user-error.ts';
 
 /** img2img strength of a variation: same composition, new details. */
@@ -26,7 +27,9 @@ export type JobAsk =
   | { kind: 'imagine'; options: ImagineOptions }
   | { kind: 'reroll'; parent: JobRecord }
   /** `mode` is for a variation only; without one, a grid's V button at VARY_STRENGTH. */
-  | { kind: 'upscale' | 'vary'; parent: JobRecord; index: number; mode?: VaryMode };
+  | { kind: 'upscale' | 'vary'; parent: JobRecord; index: number; mode?: VaryMode }
+  /** Zoom Out / Pan of one image: `op` says which (src/services/canvas-ops.ts). */
+  | { kind: 'zoom' | 'pan'; parent: JobRecord; index: number; op: CanvasOpName };
 
 export interface PlannedJob {
   kind: JobKind;
@@ -34,6 +37,7 @@ export interface PlannedJob {
   resolved: ResolvedRequest;
   parentJobId?: number;
   parentImageIndex?: number;
+  canvas?: CanvasOpName;
 }
 
 const PLACEHOLDER = { width: 1, height: 1, data: new Uint8Array(3) };
@@ -106,12 +110,21 @@ export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.inf
     }, name);
     return { kind: 'upscale', resolved, parentJobId: p.id, parentImageIndex: ask.index };
   }
+  if (ask.kind === 'zoom' || ask.kind === 'pan') {
+    if (!pipeline.info.canImg2Img) {
+      throw new UserError('job.no-vae-encoder', `${name} has no VAE encoder, so it cannot zoom out or pan an image. Nothing was queued or charged.`);
+    }
+    const size = canvasSize(ask.op, p.width, p.height, pipeline.info.sizes, p.id, name);
+    const canvas = { image: { ...size, data: new Uint8Array(size.width * size.height * 3) }, mask: new Float32Array(size.width * size.height) };
+    const resolved = resolveOrRefuse(pipeline, { ...base, seed: (p.seed + ask.index) >>> 0, n: 1, ...size, outpaint: canvas }, name);
+    return { kind: ask.kind, resolved, parentJobId: p.id, parentImageIndex: ask.index, canvas: ask.op };
+  }
   const resolved = resolveOrRefuse(pipeline, {
     ...base,
     n: 1,
     width: p.width,
     height: p.height,
-    init: { image: PLACEHOLDER, strength: ask.mode ? varyStrengths[ask.mode] : VARY_STRENGTH },
+    init: { image: PLACEHOLDER, strength: 'mode' in ask && ask.mode ? varyStrengths[ask.mode] : VARY_STRENGTH },
   }, name);
   return { kind: 'vary', resolved, parentJobId: p.id, parentImageIndex: ask.index };
 }

@@ -21,6 +21,7 @@ import { planJob, requestOf, type JobAsk, type PlannedJob, type VaryStrengths } 
 import { unknownModel, type ModelRegistry } from './model-registry.ts';
 import type { QuotaService } from './quota-service.ts';
 import { sourceImage } from './source-images.ts';
+import { canvasFor } from './canvas-ops.ts';
 import { UserError } from './user-error.ts';
 
 export type { CancelOutcome } from './job-cancellation.ts';
@@ -244,6 +245,14 @@ export class JobService {
       });
       entry.phase = 'generating';
       request.init = { image, strength: job.strength ?? 0.5 };
+    }
+    if ((job.kind === 'zoom' || job.kind === 'pan') && job.canvas) {
+      const image = await sourceImage({ store, files, pipeline, log: this.#log }, job.parentJobId!, job.parentImageIndex!, {
+        signal,
+        onRegenerate: () => (entry.phase = 'regenerating-source'),
+      });
+      entry.phase = 'generating';
+      request.outpaint = await canvasFor(job.canvas, image, job.width, job.height);
     }
     const rendered = await renderJob(pipeline, request, {
       signal,

@@ -8,6 +8,8 @@ export type { UserRepository, UserRecord } from './users.ts';
 export type { CreateReservedResult, JobRepository, JobReservation, JobTransition } from './jobs.ts';
 export {
   JOB_KINDS,
+  CANVAS_OPS,
+  type CanvasOpName,
   JOB_STATUSES,
   UNFINISHED_STATUSES,
   CANCELLABLE_STATUSES,

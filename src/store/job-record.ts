@@ -2,7 +2,11 @@
 import type { Job } from '../generated/prisma/sqlite/client.ts';
 import { requireOneOf } from './validate.ts';
 
-export const JOB_KINDS = ['imagine', 'upscale', 'vary', 'reroll'] as const;
+export const JOB_KINDS = ['imagine', 'upscale', 'vary', 'reroll', 'zoom', 'pan'] as const;
+
+// What a zoom or pan job did to its parent image, as the canvas column records it.
+export const CANVAS_OPS = ['zoom:2', 'zoom:1.5', 'pan:left', 'pan:right', 'pan:up', 'pan:down'] as const;
+export type CanvasOpName = (typeof CANVAS_OPS)[number];
 export type JobKind = (typeof JOB_KINDS)[number];
 
 // 'generated': the images are made and saved (files and Image rows) but not yet posted; a restart
@@ -35,6 +39,7 @@ export interface JobRecord {
   seed: number;
   strength: number | null;
   chaos: number | null;
+  canvas: CanvasOpName | null;
   model: string;
   status: JobStatus;
   error: string | null;
@@ -73,6 +78,7 @@ export interface NewJob {
   seed: number;
   strength?: number | null;
   chaos?: number | null;
+  canvas?: CanvasOpName | null;
   model: string;
   cost?: number;
   interactionId?: string | null;
@@ -96,6 +102,7 @@ export function toJobRecord(row: Job): JobRecord {
     kind: requireOneOf(`kind of job ${row.id}`, row.kind, JOB_KINDS),
     status: requireOneOf(`status of job ${row.id}`, row.status, JOB_STATUSES),
     seed: Number(row.seed),
+    canvas: row.canvas == null ? null : requireOneOf(`canvas of job ${row.id}`, row.canvas, CANVAS_OPS),
   };
 }
 
@@ -116,8 +123,15 @@ export function validateNewJob(job: NewJob): void {
   if (job.parentImageIndex != null && job.parentJobId == null) {
     throw new Error(`expected a parentJobId with parentImageIndex ${job.parentImageIndex}, got none`);
   }
-  // Upscale and vary start from one image of a grid (a reroll repeats a whole grid).
-  if ((job.kind === 'upscale' || job.kind === 'vary') && (job.parentJobId == null || job.parentImageIndex == null)) {
+  if ((job.kind === 'zoom' || job.kind === 'pan') !== (job.canvas != null)) {
+    throw new Error(`expected a canvas (${CANVAS_OPS.join(', ')}) on zoom and pan jobs only, got ${String(job.canvas)} on a ${job.kind} job`);
+  }
+  if (job.canvas != null) {
+    requireOneOf('job canvas', job.canvas, CANVAS_OPS);
+    if (!job.canvas.startsWith(`${job.kind}:`)) throw new Error(`expected a ${job.kind} canvas, got ${job.canvas}`);
+  }
+  // Upscale, vary, zoom and pan start from one image of a grid (a reroll repeats a whole grid).
+  if ((job.kind === 'upscale' || job.kind === 'vary' || job.kind === 'zoom' || job.kind === 'pan') && (job.parentJobId == null || job.parentImageIndex == null)) {
     throw new Error(
       `expected a ${job.kind} job to name its parent job and image, got parentJobId ${String(job.parentJobId)} and parentImageIndex ${String(job.parentImageIndex)}`,
     );
