@@ -64,6 +64,8 @@ describe('/imagine end to end', () => {
     expect(buttonIds(result.components)).toEqual([
       [expect.stringMatching(/^u:\d+:0$/), expect.stringMatching(/^v:\d+:0$/), expect.stringMatching(/^r:\d+$/)],
       [expect.stringMatching(/^v:\d+:0:strong$/), expect.stringMatching(/^v:\d+:0:subtle$/)],
+      [expect.stringMatching(/^z:\d+:0:2$/), expect.stringMatching(/^z:\d+:0:1\.5$/)],
+      [expect.stringMatching(/^p:\d+:0:left$/), expect.stringMatching(/^p:\d+:0:right$/), expect.stringMatching(/^p:\d+:0:up$/), expect.stringMatching(/^p:\d+:0:down$/)],
     ]);
     await h.discord.waitFor(() => ['🔍', '🔀', '🔁'].every((e) => h.discord.reactionUsers(result, e).includes(h.discord.botUser.id)));
     const job = await jobOf(h, result.id);
