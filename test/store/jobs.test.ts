@@ -230,9 +230,20 @@ describe('jobs', () => {
       `expected a vary job to name its parent job and image, got parentJobId ${grid.id} and parentImageIndex undefined`,
     );
     await expect(store.jobs.create(newJob({ kind: 'paint' as never }))).rejects.toThrow(
-      'expected job kind to be one of imagine, upscale, vary, reroll, got "paint"',
+      'expected job kind to be one of imagine, upscale, vary, reroll, zoom, pan, got "paint"',
     );
     await expect(store.jobs.create(newJob({ steps: 0 }))).rejects.toThrow('expected job steps to be a whole number > 0, got 0');
+  });
+
+  it('keeps what a zoom or pan job did (its canvas) with its parent image, and refuses a canvas that does not fit the kind', async () => {
+    const grid = await store.jobs.create(newJob({ count: 1 }));
+    const pan = await store.jobs.create(newJob({ kind: 'pan', canvas: 'pan:left', parentJobId: grid.id, parentImageIndex: 0, count: 1, width: 192 }));
+    expect(await store.jobs.get(pan.id)).toMatchObject({ kind: 'pan', canvas: 'pan:left', parentJobId: grid.id, parentImageIndex: 0, width: 192 });
+    await expect(store.jobs.create(newJob({ kind: 'zoom', parentJobId: grid.id, parentImageIndex: 0 }))).rejects.toThrow(
+      'expected a canvas (zoom:2, zoom:1.5, pan:left, pan:right, pan:up, pan:down) on zoom and pan jobs only, got undefined on a zoom job',
+    );
+    await expect(store.jobs.create(newJob({ kind: 'zoom', canvas: 'pan:up', parentJobId: grid.id, parentImageIndex: 0 }))).rejects.toThrow('expected a zoom canvas, got pan:up');
+    await expect(store.jobs.create(newJob({ kind: 'zoom', canvas: 'zoom:3' as never, parentJobId: grid.id, parentImageIndex: 0 }))).rejects.toThrow('zoom:3');
   });
 });
 
