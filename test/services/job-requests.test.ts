@@ -1,10 +1,13 @@
 /** Planning a job with the real model's limits: refusals name what the member typed, not the engine's fields. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { DiffusionPipeline } from '../../src/diffusion/pipeline.ts';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DiffusionPipeline } from '../../src/diffusion/pipeline.ts';
 import { parseInlineOptions } from '../../src/services/imagine-options.ts';
 import { planJob } from '../../src/services/job-requests.ts';
 import { UserError } from '../../src/services/user-error.ts';
-import { embeddedPipeline } from '../support/model.ts';
+import { EMBEDDED_MODEL_DIR, embeddedPipeline } from '../support/model.ts';
 
 let pipeline: DiffusionPipeline;
 beforeAll(async () => {
@@ -75,5 +78,36 @@ describe('planJob variations', () => {
   it('Vary (Subtle) of a 2-step job, which would run no step, is refused saying so', () => {
     const err = refusal(() => planJob(pipeline, { kind: 'vary', parent: parent(2), index: 0, mode: 'subtle' }));
     expect(err.message).toBe('strength 0.35 with 2 steps runs no step; use at least 0.500 or more steps');
+  });
+});
+
+describe('planJob for Zoom Out and Pan', () => {
+  const parent = (width: number, height: number) =>
+    ({ id: 11, status: 'done', prompt: 'a red circle', negativePrompt: null, steps: 10, guidance: 7, sampler: 'euler', width, height, count: 1, seed: 5, chaos: null, model: pipeline.info.name }) as never;
+
+  it('zoom keeps the size; a pan grows by half in its direction; each names its canvas', () => {
+    expect(planJob(pipeline, { kind: 'zoom', parent: parent(128, 128), index: 0, op: 'zoom:1.5' })).toMatchObject({ kind: 'zoom', canvas: 'zoom:1.5', parentJobId: 11, parentImageIndex: 0, resolved: { width: 128, height: 128, n: 1, seed: 5 } });
+    expect(planJob(pipeline, { kind: 'pan', parent: parent(128, 128), index: 0, op: 'pan:left' }).resolved).toMatchObject({ width: 192, height: 128 });
+    expect(planJob(pipeline, { kind: 'pan', parent: parent(128, 128), index: 0, op: 'pan:down' }).resolved).toMatchObject({ width: 128, height: 192 });
+  });
+
+  it('a pan past the largest size is refused naming the size it would make and what is allowed', () => {
+    const err = refusal(() => planJob(pipeline, { kind: 'pan', parent: parent(256, 128), index: 0, op: 'pan:right' }));
+    expect(err.identifier).toBe('job.pan-size');
+    expect(err.message).toMatch(/^panning job 11 \(256x128\) would make 384x128, which .+ cannot: size 384x128 is not allowed: width and height must be multiples of \d+ from \d+ to 256/);
+  });
+
+  it('a model folder without a VAE encoder refuses zoom and pan, naming the model', async () => {
+    const copy = mkdtempSync(path.join(tmpdir(), 'no-encoder-'));
+    cpSync(EMBEDDED_MODEL_DIR, copy, { recursive: true });
+    rmSync(path.join(copy, 'vae_encoder'), { recursive: true });
+    const bare = await DiffusionPipeline.load(copy, { threads: 1 });
+    try {
+      const err = refusal(() => planJob(bare, { kind: 'zoom', parent: parent(128, 128), index: 0, op: 'zoom:2' }, 'bare'));
+      expect(err.message).toBe('bare has no VAE encoder, so it cannot zoom out or pan an image. Nothing was queued or charged.');
+      expect(() => planJob(bare, { kind: 'pan', parent: parent(128, 128), index: 0, op: 'pan:up' }, 'bare')).toThrow(/no VAE encoder/);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
