@@ -6,7 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buttonIds, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { decodeImage } from '../../src/diffusion/png.ts';
+import { meanAbsDiff } from '../support/model.ts';
 import type { MessageRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 
 let h: Harness;
@@ -100,5 +103,17 @@ describe('Zoom Out and Pan on a single image', () => {
     const presser = h.discord.newMember({ username: 'after-restart' });
     const result = await h.discord.clickButton(single, `p:${parentId}:0:down`, presser).waitForOriginal(hasImage, { timeoutMs: 120_000 });
     expect(await jobOf(h, result.id)).toMatchObject({ kind: 'pan', canvas: 'pan:down', parentJobId: parentId, height: parentSize.height + parentSize.height / 2 });
+  });
+
+  it('a pan of a zoom whose file is gone regenerates the zoom from its own parent, giving the same picture', async () => {
+    const presser = h.discord.newMember({ username: 'chain' });
+    const zoomed = await h.discord.clickButton(single, `z:${parentId}:0:1.5`, presser).waitForOriginal(hasImage, { timeoutMs: 120_000 });
+    const zoomJob = await jobOf(h, zoomed.id);
+    const before = await imageOf(await h.discord.clickButton(zoomed, `p:${zoomJob.id}:0:up`, presser).waitForOriginal(hasImage, { timeoutMs: 120_000 }));
+    rmSync(path.join(h.config.imageDir, (await h.bot.store.images.get(zoomJob.id, 0))!.path));
+    const after = await imageOf(await h.discord.clickButton(zoomed, `p:${zoomJob.id}:0:up`, presser).waitForOriginal(hasImage, { timeoutMs: 120_000 }));
+    expect(h.logs.join('\n')).toContain(`image 1 of job ${zoomJob.id} missing from the image store; regenerating it`);
+    expect([after.width, after.height]).toEqual([before.width, before.height]);
+    expect(meanAbsDiff(after, before)).toBeLessThan(0.5);
   });
 });
