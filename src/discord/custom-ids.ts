@@ -8,7 +8,8 @@ import type { VaryMode } from '../services/job-requests.ts';
 export type ButtonAction =
   | { action: 'upscale'; jobId: number; index: number }
   | { action: 'vary'; jobId: number; index: number; mode?: VaryMode }
-  | { action: 'reroll'; jobId: number };
+  | { action: 'reroll'; jobId: number }
+  | { action: 'film'; jobId: number };
 
 export function upscaleId(jobId: number, index: number): string {
   return `u:${jobId}:${index}`;
@@ -21,7 +22,14 @@ export function rerollId(jobId: number): string {
   return `r:${jobId}`;
 }
 
+/** 🎞️: the reverse-process film of the whole job. */
+export function filmId(jobId: number): string {
+  return `f:${jobId}`;
+}
+
 export function parseCustomId(id: string): ButtonAction | undefined {
+  const film = /^f:(\d{1,12})$/.exec(id);
+  if (film) return { action: 'film', jobId: Number(film[1]) };
   const m = /^([uvr]):(\d{1,12})(?::(\d))?(?::(strong|subtle))?$/.exec(id);
   if (!m) return undefined;
   const jobId = Number(m[2]);

@@ -62,6 +62,7 @@ async function onInteraction(interaction: Interaction, ctx: BotContext, deps: Su
       await ctx.submitJob(interaction, async () => {
         const parent = jobOfThisServer(await ctx.jobs.getJob(action.jobId), action.jobId, interaction.guildId);
         if (action.action === 'reroll') return { kind: 'reroll', parent };
+        if (action.action === 'film') return { kind: 'film', parent };
         if (action.action === 'vary' && action.mode) return { kind: 'vary', parent, index: action.index, mode: action.mode };
         return { kind: action.action, parent, index: action.index };
       });

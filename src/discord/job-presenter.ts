@@ -126,13 +126,17 @@ export class JobPresenter implements JobObserver {
 
   async done(result: JobResult, signal?: AbortSignal): Promise<{ messageId: string }> {
     this.#finished = true;
-    this.#single = result.seeds.length === 1;
+    const film = result.job.kind === 'film';
+    // A film is a finished animation: no buttons, no reactions (they would act on nothing).
+    this.#single = result.seeds.length === 1 && !film;
     // Over the upload limit the picture is re-encoded smaller, and the message says so (the full PNG is kept).
-    const file = await fitAttachment(result.png, this.#target.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_LIMIT, `job-${result.job.id}`);
+    const file = film
+      ? { data: result.png, name: `job-${result.job.id}.webp`, note: undefined }
+      : await fitAttachment(result.png, this.#target.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_LIMIT, `job-${result.job.id}`);
     const payload: Payload = {
       body: {
         content: [resultText(result), file.note].filter(Boolean).join('\n'),
-        components: resultComponents(result.job.id, result.seeds.length),
+        components: film ? [] : resultComponents(result.job.id, result.seeds.length),
         attachments: [{ id: 0, filename: file.name }],
         allowed_mentions: NO_PINGS,
       },

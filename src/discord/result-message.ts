@@ -3,7 +3,7 @@ import { ButtonStyle, ComponentType, escapeMarkdown, type APIActionRowComponent,
 import { A1111_SAMPLER } from '../diffusion/png.ts';
 import type { SamplerName } from '../diffusion/types.ts';
 import type { JobResult } from '../services/job-observer.ts';
-import { rerollId, upscaleId, varyId } from './custom-ids.ts';
+import { filmId, rerollId, upscaleId, varyId } from './custom-ids.ts';
 
 /** Added to every single-image result: a reaction starts that job, like the buttons. */
 export const SINGLE_IMAGE_REACTIONS = ['🔍', '🔀', '🔁'] as const;
@@ -45,21 +45,21 @@ function button(customId: string, label: string, style: ButtonStyle.Primary | Bu
 }
 
 /**
- * U1-U4 / V1-V4 / reroll under a grid; Upscale / Vary / Reroll, then Vary (Strong) / Vary (Subtle),
- * under a single image.
+ * U1-U4 / V1-V4 / reroll and 🎞️ under a grid; Upscale / Vary / Reroll, then Vary (Strong) / Vary (Subtle)
+ * and 🎞️, under a single image (Discord takes at most 5 buttons a row). A film result has none.
  */
 export function resultComponents(jobId: number, images: number): APIActionRowComponent<APIButtonComponent>[] {
   const row = (components: APIButtonComponent[]) => ({ type: ComponentType.ActionRow as const, components });
   if (images === 1) {
     return [
       row([button(upscaleId(jobId, 0), '🔍 Upscale'), button(varyId(jobId, 0), '🔀 Vary'), button(rerollId(jobId), '🔁 Reroll')]),
-      row([button(varyId(jobId, 0, 'strong'), 'Vary (Strong)'), button(varyId(jobId, 0, 'subtle'), 'Vary (Subtle)')]),
+      row([button(varyId(jobId, 0, 'strong'), 'Vary (Strong)'), button(varyId(jobId, 0, 'subtle'), 'Vary (Subtle)'), button(filmId(jobId), '🎞️')]),
     ];
   }
   const idx = Array.from({ length: images }, (_, k) => k);
   return [
     row(idx.map((k) => button(upscaleId(jobId, k), `U${k + 1}`))),
     row(idx.map((k) => button(varyId(jobId, k), `V${k + 1}`))),
-    row([button(rerollId(jobId), '🔁 Reroll', ButtonStyle.Primary)]),
+    row([button(rerollId(jobId), '🔁 Reroll', ButtonStyle.Primary), button(filmId(jobId), '🎞️')]),
   ];
 }

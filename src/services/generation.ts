@@ -5,6 +5,7 @@
  * as is and send the PNGs back.
  */
 import sharp from 'sharp';
+import { encodeFilm, reverseFilmFrames } from '../diffusion/film.ts';
 import { composeGrid } from '../diffusion/grid.ts';
 import type { DiffusionPipeline } from '../diffusion/pipeline.ts';
 import { encodePng, formatParameters } from '../diffusion/png.ts';
@@ -42,6 +43,30 @@ export async function renderJob(pipeline: DiffusionPipeline, request: GenerateRe
   }
   const grid = images.length === 1 ? undefined : await encodePng(composeGrid(result.images), { parameters: formatParameters(made, made.seed) });
   return { images, grid, warnings: result.warnings, totalMs: result.timings.totalMs };
+}
+
+/**
+ * A film job: the same generation, recording every step's previews (all the job's images as one
+ * grid per step), encoded as an animated WebP that ends on the finished picture.
+ */
+export async function renderFilm(pipeline: DiffusionPipeline, request: GenerateRequest, options: GenerateOptions = {}): Promise<RenderedFilm> {
+  const steps: RgbImage[] = [];
+  const result = await pipeline.generate(request, {
+    ...options,
+    onStep: async (p) => {
+      steps.push(composeGrid(p.previews));
+      await options.onStep?.(p);
+    },
+  });
+  const webp = await encodeFilm(reverseFilmFrames(steps, composeGrid(result.images)));
+  return { webp, seeds: result.images.map((i) => i.seed), warnings: result.warnings, totalMs: result.timings.totalMs };
+}
+
+export interface RenderedFilm {
+  webp: Buffer;
+  seeds: number[];
+  warnings: string[];
+  totalMs: number;
 }
 
 /** Latent previews as one PNG, enlarged with nearest-neighbour so Discord shows them at a useful size. */

@@ -25,6 +25,8 @@ export const DEFAULT_COUNT = 4;
 export type JobAsk =
   | { kind: 'imagine'; options: ImagineOptions }
   | { kind: 'reroll'; parent: JobRecord }
+  /** The reverse process of the parent job, made again from its seed and parameters. */
+  | { kind: 'film'; parent: JobRecord }
   /** `mode` is for a variation only; without one, a grid's V button at VARY_STRENGTH. */
   | { kind: 'upscale' | 'vary'; parent: JobRecord; index: number; mode?: VaryMode };
 
@@ -81,6 +83,22 @@ export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.inf
     guidance: p.guidance,
     sampler: p.sampler as SamplerName,
   };
+  if (p.kind === 'film') {
+    throw new UserError('job.film', `job ${p.id} is a film of job ${p.parentJobId}; buttons and reactions work on job ${p.parentJobId}'s picture`);
+  }
+  if (ask.kind === 'film') {
+    // The parent exactly (seed, chaos, size; an img2img parent's strength), so the film ends in the picture it shows.
+    const resolved = resolveOrRefuse(pipeline, {
+      ...base,
+      seed: p.seed,
+      n: p.count,
+      width: p.width,
+      height: p.height,
+      chaos: p.chaos ?? undefined,
+      ...(p.strength != null ? { init: { image: PLACEHOLDER, strength: p.strength } } : {}),
+    }, name);
+    return { kind: 'film', resolved, parentJobId: p.id };
+  }
   if (ask.kind === 'reroll') {
     // Same prompt and settings (chaos too), new seeds (a reroll of an upscale re-runs its picture at that size).
     const resolved = resolveOrRefuse(pipeline, { ...base, n: p.count, width: p.width, height: p.height, chaos: p.chaos ?? undefined }, name);

@@ -2,7 +2,8 @@
 import type { Job } from '../generated/prisma/sqlite/client.ts';
 import { requireOneOf } from './validate.ts';
 
-export const JOB_KINDS = ['imagine', 'upscale', 'vary', 'reroll'] as const;
+// 'film': the reverse process of its parent job (regenerated from the stored seed), posted as an animated WebP.
+export const JOB_KINDS = ['imagine', 'upscale', 'vary', 'reroll', 'film'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 // 'generated': the images are made and saved (files and Image rows) but not yet posted; a restart
@@ -116,6 +117,7 @@ export function validateNewJob(job: NewJob): void {
   if (job.parentImageIndex != null && job.parentJobId == null) {
     throw new Error(`expected a parentJobId with parentImageIndex ${job.parentImageIndex}, got none`);
   }
+  if (job.kind === 'film' && job.parentJobId == null) throw new Error('expected a film job to name the job it films, got none');
   // Upscale and vary start from one image of a grid (a reroll repeats a whole grid).
   if ((job.kind === 'upscale' || job.kind === 'vary') && (job.parentJobId == null || job.parentImageIndex == null)) {
     throw new Error(
