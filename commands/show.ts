@@ -37,11 +37,13 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
     );
   }
   const limit = Math.min(interaction.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_LIMIT, guildAttachmentLimit(interaction.guild?.premiumTier));
-  const file = await fitAttachment(result.png, limit, `job-${job.id}`);
+  // A film (🎞️) is an animated WebP with nothing to press under it.
+  const film = job.kind === 'film';
+  const file = film ? { data: result.png, name: `job-${job.id}.webp`, note: undefined } : await fitAttachment(result.png, limit, `job-${job.id}`);
   const message = await waitingOutRateLimits(() =>
     interaction.editReply({
       content: [resultText(result), file.note].filter(Boolean).join('\n'),
-      components: resultComponents(job.id, result.seeds.length),
+      components: film ? [] : resultComponents(job.id, result.seeds.length),
       files: [{ name: file.name, attachment: file.data }],
       allowedMentions: NO_PINGS,
     }),
@@ -49,7 +51,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
   // Buttons name the job; reactions find it through this record (the job's own resultMessageId
   // stays its original post).
   await ctx.jobs.recordShown(job.id, message.id);
-  if (result.seeds.length === 1) {
+  if (result.seeds.length === 1 && !film) {
     for (const emoji of SINGLE_IMAGE_REACTIONS) await message.react(emoji).catch(() => undefined);
   }
 }

@@ -81,6 +81,16 @@ describe('🎞️ posts the reverse process of a result', () => {
     expect((await reservations(presser)).map((e) => e.delta)).toEqual([-1]);
   });
 
+  it('/show of a film re-posts the animated WebP, without buttons', async () => {
+    const presser = h.discord.newMember({ username: 'shower' });
+    const film = await h.discord.clickButton(single, `f:${singleId}`, presser).waitForOriginal(hasImage, { timeoutMs: 120_000 });
+    const filmJob = await jobOf(h, film.id);
+    const shown = await h.discord.slashCommand({ name: 'show', user: presser, options: { job: filmJob.id } }).waitForOriginal(hasImage, { timeoutMs: 60_000 });
+    expect(filmOf(shown).filename).toBe(`job-${filmJob.id}.webp`);
+    expect((await sharp(filmOf(shown).bytes).metadata()).pages).toBe(6);
+    expect(shown.components).toEqual([]);
+  });
+
   it('keeps working after a restart: the id alone names the job', async () => {
     await h.restart();
     const presser = h.discord.newMember({ username: 'after-restart' });
