@@ -9,6 +9,7 @@ import { NO_PINGS } from '../src/discord/job-presenter.ts';
 import { resultComponents, resultText, SINGLE_IMAGE_REACTIONS } from '../src/discord/result-message.ts';
 import { waitingOutRateLimits } from '../src/discord/acknowledge.ts';
 import { UserError } from '../src/services/user-error.ts';
+import { isFilmKind } from '../src/store/index.ts';
 
 export const data = new SlashCommandBuilder()
   .setName('show')
@@ -38,7 +39,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
   }
   const limit = Math.min(interaction.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_LIMIT, guildAttachmentLimit(interaction.guild?.premiumTier));
   // A film (🎞️) is an animated WebP with nothing to press under it.
-  const film = job.kind === 'film';
+  const film = isFilmKind(job.kind);
   const file = film ? { data: result.png, name: `job-${job.id}.webp`, note: undefined } : await fitAttachment(result.png, limit, `job-${job.id}`);
   const message = await waitingOutRateLimits(() =>
     interaction.editReply({

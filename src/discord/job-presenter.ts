@@ -16,6 +16,7 @@
 import { DiscordAPIError, HTTPError, MessageFlags, RateLimitError, Routes, type APIMessage, type REST, type RESTPatchAPIWebhookWithTokenMessageJSONBody } from 'discord.js';
 import { DeliveryRefusedError } from '../services/delivery-errors.ts';
 import type { JobObserver, JobProgress, JobResult } from '../services/job-observer.ts';
+import { isFilmKind } from '../store/index.ts';
 import { DEFAULT_ATTACHMENT_LIMIT, fitAttachment } from './fit-attachment.ts';
 import { PreviewThrottle } from './preview-throttle.ts';
 import { queuedText, resultComponents, resultText, SINGLE_IMAGE_REACTIONS } from './result-message.ts';
@@ -126,7 +127,7 @@ export class JobPresenter implements JobObserver {
 
   async done(result: JobResult, signal?: AbortSignal): Promise<{ messageId: string }> {
     this.#finished = true;
-    const film = result.job.kind === 'film';
+    const film = isFilmKind(result.job.kind);
     // A film is a finished animation: no buttons, no reactions (they would act on nothing).
     this.#single = result.seeds.length === 1 && !film;
     // Over the upload limit the picture is re-encoded smaller, and the message says so (the full PNG is kept).

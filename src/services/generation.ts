@@ -62,6 +62,14 @@ export async function renderFilm(pipeline: DiffusionPipeline, request: GenerateR
   return { webp, seeds: result.images.map((i) => i.seed), warnings: result.warnings, totalMs: result.timings.totalMs };
 }
 
+/** A diffuse job: `image` noised at the model's own schedule over 20 frames (src/diffusion/film.ts), ε drawn from `seed`. */
+export async function renderForwardFilm(pipeline: DiffusionPipeline, image: RgbImage, seed: number): Promise<RenderedFilm> {
+  const t0 = performance.now();
+  const { frames } = await pipeline.forwardProcess(image, { seed });
+  const webp = await encodeFilm(frames);
+  return { webp, seeds: [seed], warnings: [], totalMs: performance.now() - t0 };
+}
+
 export interface RenderedFilm {
   webp: Buffer;
   seeds: number[];

@@ -27,6 +27,8 @@ export type JobAsk =
   | { kind: 'reroll'; parent: JobRecord }
   /** The reverse process of the parent job, made again from its seed and parameters. */
   | { kind: 'film'; parent: JobRecord }
+  /** The forward process of image `index` of the parent job. */
+  | { kind: 'diffuse'; parent: JobRecord; index: number }
   /** `mode` is for a variation only; without one, a grid's V button at VARY_STRENGTH. */
   | { kind: 'upscale' | 'vary'; parent: JobRecord; index: number; mode?: VaryMode };
 
@@ -106,6 +108,11 @@ export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.inf
   }
   if (!Number.isInteger(ask.index) || ask.index < 0 || ask.index >= p.count) {
     throw new UserError('job.image', `job ${p.id} has ${p.count} image${p.count === 1 ? '' : 's'}; there is no image ${ask.index + 1}`);
+  }
+  if (ask.kind === 'diffuse') {
+    // The image's own size and seed (the seed picks the noise ε); steps do not matter to the forward process.
+    const resolved = resolveOrRefuse(pipeline, { ...base, seed: (p.seed + ask.index) >>> 0, n: 1, width: p.width, height: p.height }, name);
+    return { kind: 'diffuse', resolved, parentJobId: p.id, parentImageIndex: ask.index };
   }
   if (ask.kind === 'upscale') {
     const size = upscaleSize(pipeline.info.sizes, p.width, p.height);

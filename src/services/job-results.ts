@@ -3,7 +3,7 @@
  * job is marked generated, and loaded back for delivery, also after a restart, so a result is
  * never made twice. Saving is idempotent: a job resumed after a crash saves its images again.
  */
-import type { ImageFiles, JobRecord, Store } from '../store/index.ts';
+import { isFilmKind, type ImageFiles, type JobRecord, type Store } from '../store/index.ts';
 import type { RenderedFilm, RenderedJob } from './generation.ts';
 import type { JobResult, JobSummary } from './job-observer.ts';
 
@@ -34,7 +34,7 @@ const seedsOf = (job: JobRecord) => Array.from({ length: job.count }, (_, k) => 
 
 /** The saved result of a generated job, or undefined when a file is gone. */
 export async function loadResult(store: Store, files: ImageFiles, job: JobRecord): Promise<StoredResult | undefined> {
-  if (job.kind === 'film') {
+  if (isFilmKind(job.kind)) {
     const webp = await files.load(files.filmPath(job.id));
     return webp && { png: webp, seeds: seedsOf(job), warnings: [] };
   }

@@ -11,7 +11,7 @@ import type { DiffusionPipeline } from '../diffusion/pipeline.ts';
 import type { StepProgress } from '../diffusion/types.ts';
 import type { ImageFiles, JobRecord, Store } from '../store/index.ts';
 import type { DeliveryStage } from './delivery.ts';
-import { previewPng, renderFilm, renderJob } from './generation.ts';
+import { previewPng, renderFilm, renderForwardFilm, renderJob } from './generation.ts';
 import { cancelOutcome, type CancelOutcome } from './job-cancellation.ts';
 import { recoverJobs, type RecoveryReport } from './job-recovery.ts';
 import type { JobObserver } from './job-observer.ts';
@@ -252,7 +252,12 @@ export class JobService {
       signal,
       onStep: (p: StepProgress) => entry.observer.progress({ step: p.step, total: p.total, preview: () => previewPng(p.previews) }),
     };
-    const film = job.kind === 'film' ? await renderFilm(pipeline, request, options) : undefined;
+    const film =
+      job.kind === 'film'
+        ? await renderFilm(pipeline, request, options)
+        : job.kind === 'diffuse'
+          ? await renderForwardFilm(pipeline, await this.#sourceOf(entry, job, pipeline, signal), job.seed)
+          : undefined;
     const rendered = film ? undefined : await renderJob(pipeline, request, options, job.model);
     // A cancel that came in the last instant still wins: nothing is charged for it.
     signal.throwIfAborted();
@@ -264,6 +269,16 @@ export class JobService {
     entry.job = generated.job;
     entry.phase = 'posting';
     return stored;
+  }
+
+  /** The image a diffuse job dissolves: its parent's, made again from its seed when the file is gone. */
+  async #sourceOf(entry: Active, job: JobRecord, pipeline: DiffusionPipeline, signal: AbortSignal) {
+    const image = await sourceImage({ store: this.#d.store, files: this.#d.files, pipeline, log: this.#log }, job.parentJobId!, job.parentImageIndex!, {
+      signal,
+      onRegenerate: () => (entry.phase = 'regenerating-source'),
+    });
+    entry.phase = 'generating';
+    return image;
   }
 
   #deliver(entry: Active, stored?: StoredResult): Promise<void> {

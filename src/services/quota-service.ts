@@ -14,7 +14,7 @@ export interface QuotaSettings {
   defaultDaily: number;
   /** Hour (UTC) at which a quota day starts. */
   resetHourUtc: number;
-  /** Credits per image of each kind. @default imagine 1 per image, reroll 1 per image, upscale 1, vary 1, film 1 (a whole film, like a variation) */
+  /** Credits per image of each kind. @default imagine 1 per image, reroll 1 per image, upscale 1, vary 1, film 1 (a whole film, like a variation), diffuse 1 */
   costPerImage?: Partial<Record<JobKind, number>>;
   /**
    * `image`: a job costs its price per image times its images, whatever it computes.
@@ -46,7 +46,7 @@ export interface Price {
   computePerImage: number;
 }
 
-const DEFAULT_COST: Record<JobKind, number> = { imagine: 1, reroll: 1, upscale: 1, vary: 1, film: 1 };
+const DEFAULT_COST: Record<JobKind, number> = { imagine: 1, reroll: 1, upscale: 1, vary: 1, film: 1, diffuse: 1 };
 
 /**
  * Denoising steps a job really runs: image-to-image starts part-way down the schedule and runs

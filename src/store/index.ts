@@ -9,6 +9,7 @@ export type { CreateReservedResult, JobRepository, JobReservation, JobTransition
 export {
   JOB_KINDS,
   JOB_STATUSES,
+  isFilmKind,
   UNFINISHED_STATUSES,
   CANCELLABLE_STATUSES,
   type JobKind,

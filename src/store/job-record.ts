@@ -3,8 +3,14 @@ import type { Job } from '../generated/prisma/sqlite/client.ts';
 import { requireOneOf } from './validate.ts';
 
 // 'film': the reverse process of its parent job (regenerated from the stored seed), posted as an animated WebP.
-export const JOB_KINDS = ['imagine', 'upscale', 'vary', 'reroll', 'film'] as const;
+// 'diffuse': the forward process of one image of its parent job (that image dissolving into noise), also a WebP.
+export const JOB_KINDS = ['imagine', 'upscale', 'vary', 'reroll', 'film', 'diffuse'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
+
+/** Kinds whose result is an animated WebP: no Image rows, no buttons under it. */
+export function isFilmKind(kind: JobKind): boolean {
+  return kind === 'film' || kind === 'diffuse';
+}
 
 // 'generated': the images are made and saved (files and Image rows) but not yet posted; a restart
 // posts them rather than running the engine again. 'done' means delivered.
@@ -119,7 +125,7 @@ export function validateNewJob(job: NewJob): void {
   }
   if (job.kind === 'film' && job.parentJobId == null) throw new Error('expected a film job to name the job it films, got none');
   // Upscale and vary start from one image of a grid (a reroll repeats a whole grid).
-  if ((job.kind === 'upscale' || job.kind === 'vary') && (job.parentJobId == null || job.parentImageIndex == null)) {
+  if ((job.kind === 'upscale' || job.kind === 'vary' || job.kind === 'diffuse') && (job.parentJobId == null || job.parentImageIndex == null)) {
     throw new Error(
       `expected a ${job.kind} job to name its parent job and image, got parentJobId ${String(job.parentJobId)} and parentImageIndex ${String(job.parentImageIndex)}`,
     );

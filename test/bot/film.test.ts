@@ -111,4 +111,35 @@ describe('🎞️ posts the reverse process of a result', () => {
     expect(missing.content).toBe('There is no job 987654 in this server, so this button cannot start anything. Nothing was queued or charged.');
     expect(await reservations(presser)).toHaveLength(before);
   });
+
+  it('/diffuse job: index: posts the forward process of that picture, 20 frames ending in noise, charged one credit, recorded with its parent', async () => {
+    const member = h.discord.newMember({ username: 'diffuser' });
+    const result = await h.discord.slashCommand({ name: 'diffuse', user: member, options: { job: gridId, index: 2 } }).waitForOriginal(hasImage, { timeoutMs: 120_000 });
+    const job = await jobOf(h, result.id);
+    expect(job).toMatchObject({ kind: 'diffuse', userId: member.id, parentJobId: gridId, parentImageIndex: 1, seed: 10, count: 1, status: 'done', cost: 1 });
+    expect(result.content).toContain(`(diffuse of job ${gridId} image 2)`);
+    expect(result.components).toEqual([]);
+    const meta = await sharp(filmOf(result).bytes).metadata();
+    expect(filmOf(result).filename).toBe(`job-${job.id}.webp`);
+    expect(meta.pages).toBe(20);
+    expect(meta.delay!.at(-1)).toBeGreaterThan(meta.delay![0]);
+    expect((await reservations(member)).map((e) => e.delta)).toEqual([-1]);
+  });
+
+  it('/diffuse of a missing job, a missing picture or a film is refused privately, starting and charging nothing', async () => {
+    const member = h.discord.newMember({ username: 'bad-diffuser' });
+    const film = await h.discord.clickButton(single, `f:${singleId}`, member).waitForOriginal(hasImage, { timeoutMs: 120_000 });
+    const filmJob = await jobOf(h, film.id);
+    const before = (await reservations(member)).length;
+    for (const [options, message] of [
+      [{ job: 987654 }, /^There is no job 987654 in this server/],
+      [{ job: singleId, index: 3 }, new RegExp(`job ${singleId} has 1 image; there is no image 3`)],
+      [{ job: filmJob.id }, new RegExp(`job ${filmJob.id} is a film of job ${singleId}`)],
+    ] as const) {
+      const [refusal] = await h.discord.slashCommand({ name: 'diffuse', user: member, options }).waitForFollowups(1, { timeoutMs: 30_000 });
+      expect(refusal.flags & EPHEMERAL).toBe(EPHEMERAL);
+      expect(refusal.content).toMatch(message);
+    }
+    expect(await reservations(member)).toHaveLength(before);
+  });
 });
