@@ -9,6 +9,7 @@ import { NO_PINGS } from '../src/discord/job-presenter.ts';
 import { resultComponents, resultText, SINGLE_IMAGE_REACTIONS } from '../src/discord/result-message.ts';
 import { waitingOutRateLimits } from '../src/discord/acknowledge.ts';
 import { UserError } from '../src/services/user-error.ts';
+import { isFilmKind } from '../src/store/index.ts';
 
 export const data = new SlashCommandBuilder()
   .setName('show')
@@ -37,11 +38,13 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
     );
   }
   const limit = Math.min(interaction.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_LIMIT, guildAttachmentLimit(interaction.guild?.premiumTier));
-  const file = await fitAttachment(result.png, limit, `job-${job.id}`);
+  // A film (🎞️) is an animated WebP with nothing to press under it.
+  const film = isFilmKind(job.kind);
+  const file = film ? { data: result.png, name: `job-${job.id}.webp`, note: undefined } : await fitAttachment(result.png, limit, `job-${job.id}`);
   const message = await waitingOutRateLimits(() =>
     interaction.editReply({
       content: [resultText(result), file.note].filter(Boolean).join('\n'),
-      components: resultComponents(job.id, result.seeds.length),
+      components: film ? [] : resultComponents(job.id, result.seeds.length),
       files: [{ name: file.name, attachment: file.data }],
       allowedMentions: NO_PINGS,
     }),
@@ -49,7 +52,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
   // Buttons name the job; reactions find it through this record (the job's own resultMessageId
   // stays its original post).
   await ctx.jobs.recordShown(job.id, message.id);
-  if (result.seeds.length === 1) {
+  if (result.seeds.length === 1 && !film) {
     for (const emoji of SINGLE_IMAGE_REACTIONS) await message.react(emoji).catch(() => undefined);
   }
 }

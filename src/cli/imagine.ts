@@ -2,21 +2,27 @@
  * `npm run imagine -- "<prompt>" [options]`: the engine without Discord. Writes PNGs that carry
  * their own parameters and prints each path with its seed.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { ConfigError, loadConfig } from '../config/config.ts';
+import { encodeFilm, previewRecorder, reverseFilmFrames } from '../diffusion/film.ts';
 import { composeGrid } from '../diffusion/grid.ts';
 import { DiffusionPipeline } from '../diffusion/pipeline.ts';
 import { decodeImage, encodePng, formatParameters, parseParameters, readPngText } from '../diffusion/png.ts';
+import { MAX_SEED } from '../diffusion/random.ts';
 import { RequestError } from '../diffusion/request-error.ts';
 import type { GenerateRequest, GenerateResult, SamplerName, StepProgress } from '../diffusion/types.ts';
 import { progressBar } from './progress-bar.ts';
 
 const USAGE = `usage: npm run imagine -- "<prompt>" [--negative TEXT] [--seed N] [--steps N] [--cfg X]
          [--sampler euler|euler-a|ddim|dpmpp-2m|dpmpp-2m-karras|lcm] [--n N] [--size WxH]
-         [--init PATH --strength X] [--upscale PATH] [--out PATH]`;
+         [--init PATH --strength X] [--upscale PATH] [--out PATH] [--film FILM.webp]
+       npm run imagine -- --forward IMAGE --out FILM.webp [--seed N]
+
+  --film FILM.webp   also save the reverse process (a preview of every step, then the image) as an animated WebP
+  --forward IMAGE    save the forward process (IMAGE noised at the model's schedule, 20 frames) to --out`;
 
 /** RequestError fields -> the flag a CLI user typed. */
 const FLAG: Record<string, string> = {
@@ -54,6 +60,8 @@ const OPTIONS = {
   init: { type: 'string' },
   upscale: { type: 'string' },
   out: { type: 'string' },
+  film: { type: 'string' },
+  forward: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -123,7 +131,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  checkFilmPaths(values, positionals);
   const config = loadConfig();
+  if (values.forward) return forwardFilm(values.forward, values.out!, num(values.seed), config);
   let prompt = positionals.join(' ');
   let seed = num(values.seed);
   let negative = values.negative;
@@ -153,7 +163,11 @@ async function main(argv: string[]): Promise<number> {
     maxBatch: config.model.maxBatch,
   });
   const bar = progressBar(process.stderr);
-  const onStep = (p: StepProgress) => bar.update(p.step, p.total);
+  const recorder = previewRecorder();
+  const onStep = (p: StepProgress) => {
+    if (values.film) recorder.onStep(p);
+    bar.update(p.step, p.total);
+  };
   let result: GenerateResult;
   if (values.upscale) {
     const image = await decodeImage(values.upscale);
@@ -167,6 +181,43 @@ async function main(argv: string[]): Promise<number> {
   bar.done(`${(result.timings.totalMs / 1000).toFixed(1)}s`);
   for (const w of result.warnings) console.error(`warning: ${w}`);
   await writeImages(result, values.out);
+  if (values.film) {
+    writeFileSync(values.film, await encodeFilm(reverseFilmFrames(recorder.previews, result.images[0])));
+    console.log(`${values.film}  reverse process of seed ${result.images[0].seed}, ${recorder.previews.length + 1} frames`);
+  }
+  return 0;
+}
+
+/** Film flags are checked before the model loads: a bad path fails in a second, not after a generation. */
+function checkFilmPaths(values: { film?: string; forward?: string; out?: string }, positionals: string[]): void {
+  const webp = (flag: string, v: string) => {
+    if (path.extname(v).toLowerCase() !== '.webp') throw new UsageError(flag, `films are animated WebP: the path must end in .webp, got "${v}"`);
+    const dir = path.dirname(path.resolve(v));
+    if (!existsSync(dir)) throw new UsageError(flag, `the folder ${dir} does not exist`);
+  };
+  if (values.film !== undefined) webp('--film', values.film);
+  if (values.forward === undefined) return;
+  if (values.film !== undefined) throw new UsageError('--film', 'is for a generation; --forward makes its own film at --out');
+  if (positionals.length) throw new UsageError('--forward', `takes an image, not a prompt; got "${positionals.join(' ')}"`);
+  if (!existsSync(values.forward) || !statSync(values.forward).isFile()) throw new UsageError('--forward', `no image file at "${values.forward}"`);
+  if (values.out === undefined) throw new UsageError('--out', 'needs the path of the film to write, e.g. --out film.webp');
+  webp('--out', values.out);
+}
+
+async function forwardFilm(input: string, out: string, seed: number | undefined, config: ReturnType<typeof loadConfig>): Promise<number> {
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed <= MAX_SEED)) {
+    throw new UsageError('--seed', `must be an integer from 0 to ${MAX_SEED}, got "${seed}"`);
+  }
+  let image;
+  try {
+    image = await decodeImage(input);
+  } catch {
+    throw new UsageError('--forward', `"${input}" is not an image sharp can read (PNG, JPEG, WebP, ...)`);
+  }
+  const pipeline = await DiffusionPipeline.load(config.model.dir, { provider: config.model.provider, threads: config.model.threads, maxBatch: config.model.maxBatch });
+  const { frames, space } = await pipeline.forwardProcess(image, { seed });
+  writeFileSync(out, await encodeFilm(frames));
+  console.log(`${out}  forward process in ${space} space, ${frames.length} frames`);
   return 0;
 }
 

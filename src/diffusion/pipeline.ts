@@ -13,12 +13,15 @@ import { createSession, type InferenceSession, type RuntimeOptions } from './onn
 import { batchNoiseSource, SeededRandom } from './random.ts';
 import { resolveRequest } from './resolve-request.ts';
 import { createScheduler, img2imgStartIndex } from './schedulers/index.ts';
-import { sdxlSizeRule, sizeRule, type SizeRule } from './image-sizes.ts';
+import { sdxlSizeRule, sizeForAspect, sizeRule, type SizeRule } from './image-sizes.ts';
+import { FORWARD_FRAMES, forwardCaption, forwardTimesteps, noiseTo, type FilmFrame } from './film.ts';
+import { trainingAlphasCumprod } from './schedulers/betas.ts';
+import { BASE_DEFAULTS, resolveConfig } from './schedulers/config.ts';
 import { stackConditioning, stackPooled, TextConditioner, TextEncoder, zeroConditioning, type Conditioning } from './text-conditioning.ts';
 import { ClipTokenizer } from './tokenizer/clip-tokenizer.ts';
 import type { GenerateOptions, GenerateRequest, GenerateResult, ResolvedRequest, RgbImage } from './types.ts';
 import { UNetRunner } from './unet-runner.ts';
-import { chwToImages, Vae } from './vae.ts';
+import { chwToImages, imagesToChw, Vae } from './vae.ts';
 import { downsampleMask, featherMask } from './canvas.ts';
 
 /** Seam feathering of an outpaint: in latents (each one 8 pixels on SD) and in pixels at the end. */
@@ -269,6 +272,37 @@ export class DiffusionPipeline {
     const height = image.height * 2;
     const big = await resizeImage(image, width, height);
     return this.generate({ ...request, n: 1, width, height, init: { image: big, strength: request.strength ?? UPSCALE_STRENGTH } }, opts);
+  }
+
+  /**
+   * The forward process: `image` noised at this model's own schedule, x_t = sqrt(ᾱ_t)·x0 + sqrt(1-ᾱ_t)·ε,
+   * at `frames` timesteps from 0 to the last. In latent space (VAE encode, noise, VAE decode: the space
+   * the model actually diffuses in) when the model has a VAE encoder, else in pixel space.
+   */
+  async forwardProcess(image: RgbImage, opts: { seed?: number; frames?: number } = {}): Promise<{ frames: FilmFrame[]; space: 'latent' | 'pixel' }> {
+    const cfg = resolveConfig(this.#folder.scheduler, BASE_DEFAULTS);
+    const alphaBar = trainingAlphasCumprod(cfg);
+    const steps = forwardTimesteps(cfg.numTrainTimesteps, opts.frames ?? FORWARD_FRAMES);
+    const rng = new SeededRandom((opts.seed ?? 0) >>> 0);
+    const caption = (t: number) => forwardCaption(t, cfg.numTrainTimesteps, alphaBar[t]);
+    if (!this.info.canImg2Img) {
+      const x0 = imagesToChw([image]);
+      const eps = rng.fillGaussian(new Float32Array(x0.length));
+      return {
+        space: 'pixel',
+        frames: steps.map((t) => ({ image: chwToImages(noiseTo(x0, eps, alphaBar[t]), 1, image.height, image.width)[0], caption: caption(t) })),
+      };
+    }
+    const size = sizeForAspect(this.info.sizes, image.width, image.height);
+    const fitted = await resizeImage(image, size.width, size.height);
+    const { latents: x0, h, w } = await this.#vae.encode([fitted]);
+    const eps = rng.fillGaussian(new Float32Array(x0.length));
+    const frames: FilmFrame[] = [];
+    for (const t of steps) {
+      const [decoded] = await this.#vae.decode(noiseTo(x0, eps, alphaBar[t]), 1, h, w);
+      frames.push({ image: decoded, caption: caption(t) });
+    }
+    return { space: 'latent', frames };
   }
 }
 

@@ -4,6 +4,7 @@
  * those configured then (register again after changing MODELS).
  */
 import * as cancel from '../../commands/cancel.ts';
+import * as diffuse from '../../commands/diffuse.ts';
 import * as help from '../../commands/help.ts';
 import * as history from '../../commands/history.ts';
 import * as imagine from '../../commands/imagine.ts';
@@ -17,7 +18,7 @@ import type { RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js
 import type { Config } from '../config/config.ts';
 import type { Command } from './bot-context.ts';
 
-export const COMMANDS: readonly Command[] = [imagine, cancel, queue, history, info, help, quota, mod, show, settings];
+export const COMMANDS: readonly Command[] = [imagine, cancel, queue, history, info, help, quota, mod, show, settings, diffuse];
 
 export function commandByName(name: string): Command | undefined {
   return COMMANDS.find((c) => c.data.name === name);

@@ -12,7 +12,8 @@ export type ButtonAction =
   | { action: 'vary'; jobId: number; index: number; mode?: VaryMode }
   | { action: 'reroll'; jobId: number }
   | { action: 'zoom'; jobId: number; index: number; factor: ZoomFactor }
-  | { action: 'pan'; jobId: number; index: number; direction: PanDirection };
+  | { action: 'pan'; jobId: number; index: number; direction: PanDirection }
+  | { action: 'film'; jobId: number };
 
 export function upscaleId(jobId: number, index: number): string {
   return `u:${jobId}:${index}`;
@@ -33,8 +34,14 @@ export function zoomId(jobId: number, index: number, factor: ZoomFactor): string
 export function panId(jobId: number, index: number, direction: PanDirection): string {
   return `p:${jobId}:${index}:${direction}`;
 }
+/** 🎞️: the reverse-process film of the whole job. */
+export function filmId(jobId: number): string {
+  return `f:${jobId}`;
+}
 
 export function parseCustomId(id: string): ButtonAction | undefined {
+  const film = /^f:(\d{1,12})$/.exec(id);
+  if (film) return { action: 'film', jobId: Number(film[1]) };
   const canvas = /^([zp]):(\d{1,12}):(\d):(2|1\.5|left|right|up|down)$/.exec(id);
   if (canvas) {
     const [, kind, job, index, what] = canvas;

@@ -65,6 +65,7 @@ async function onInteraction(interaction: Interaction, ctx: BotContext, deps: Su
         if (action.action === 'reroll') return { kind: 'reroll', parent };
         if (action.action === 'zoom') return { kind: 'zoom', parent, index: action.index, op: zoomOp(action.factor) };
         if (action.action === 'pan') return { kind: 'pan', parent, index: action.index, op: panOp(action.direction) };
+        if (action.action === 'film') return { kind: 'film', parent };
         if (action.action === 'vary' && action.mode) return { kind: 'vary', parent, index: action.index, mode: action.mode };
         return { kind: action.action, parent, index: action.index };
       });

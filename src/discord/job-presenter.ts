@@ -16,6 +16,7 @@
 import { DiscordAPIError, HTTPError, MessageFlags, RateLimitError, Routes, type APIMessage, type REST, type RESTPatchAPIWebhookWithTokenMessageJSONBody } from 'discord.js';
 import { DeliveryRefusedError } from '../services/delivery-errors.ts';
 import type { JobObserver, JobProgress, JobResult } from '../services/job-observer.ts';
+import { isFilmKind } from '../store/index.ts';
 import { DEFAULT_ATTACHMENT_LIMIT, fitAttachment } from './fit-attachment.ts';
 import { PreviewThrottle } from './preview-throttle.ts';
 import { queuedText, resultComponents, resultText, SINGLE_IMAGE_REACTIONS } from './result-message.ts';
@@ -126,13 +127,17 @@ export class JobPresenter implements JobObserver {
 
   async done(result: JobResult, signal?: AbortSignal): Promise<{ messageId: string }> {
     this.#finished = true;
-    this.#single = result.seeds.length === 1;
+    const film = isFilmKind(result.job.kind);
+    // A film is a finished animation: no buttons, no reactions (they would act on nothing).
+    this.#single = result.seeds.length === 1 && !film;
     // Over the upload limit the picture is re-encoded smaller, and the message says so (the full PNG is kept).
-    const file = await fitAttachment(result.png, this.#target.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_LIMIT, `job-${result.job.id}`);
+    const file = film
+      ? { data: result.png, name: `job-${result.job.id}.webp`, note: undefined }
+      : await fitAttachment(result.png, this.#target.attachmentSizeLimit ?? DEFAULT_ATTACHMENT_LIMIT, `job-${result.job.id}`);
     const payload: Payload = {
       body: {
         content: [resultText(result), file.note].filter(Boolean).join('\n'),
-        components: resultComponents(result.job.id, result.seeds.length),
+        components: film ? [] : resultComponents(result.job.id, result.seeds.length),
         attachments: [{ id: 0, filename: file.name }],
         allowed_mentions: NO_PINGS,
       },

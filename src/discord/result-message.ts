@@ -3,7 +3,7 @@ import { ButtonStyle, ComponentType, escapeMarkdown, type APIActionRowComponent,
 import { A1111_SAMPLER } from '../diffusion/png.ts';
 import type { SamplerName } from '../diffusion/types.ts';
 import type { JobResult } from '../services/job-observer.ts';
-import { panId, rerollId, upscaleId, varyId, zoomId } from './custom-ids.ts';
+import { filmId, panId, rerollId, upscaleId, varyId, zoomId } from './custom-ids.ts';
 
 /** Added to every single-image result: a reaction starts that job, like the buttons. */
 export const SINGLE_IMAGE_REACTIONS = ['🔍', '🔀', '🔁'] as const;
@@ -45,15 +45,16 @@ function button(customId: string, label: string, style: ButtonStyle.Primary | Bu
 }
 
 /**
- * U1-U4 / V1-V4 / reroll under a grid; Upscale / Vary / Reroll, Vary (Strong) / Vary (Subtle),
- * Zoom Out 2x / 1.5x and the four pans under a single image (4 rows; Discord allows 5 of 5).
+ * U1-U4 / V1-V4 / reroll and 🎞️ under a grid; under a single image Upscale / Vary / Reroll, then
+ * Vary (Strong) / Vary (Subtle) / 🎞️, Zoom Out 2x / 1.5x and the four pans (4 rows; Discord takes
+ * at most 5 rows of 5 buttons). A film result has none.
  */
 export function resultComponents(jobId: number, images: number): APIActionRowComponent<APIButtonComponent>[] {
   const row = (components: APIButtonComponent[]) => ({ type: ComponentType.ActionRow as const, components });
   if (images === 1) {
     return [
       row([button(upscaleId(jobId, 0), '🔍 Upscale'), button(varyId(jobId, 0), '🔀 Vary'), button(rerollId(jobId), '🔁 Reroll')]),
-      row([button(varyId(jobId, 0, 'strong'), 'Vary (Strong)'), button(varyId(jobId, 0, 'subtle'), 'Vary (Subtle)')]),
+      row([button(varyId(jobId, 0, 'strong'), 'Vary (Strong)'), button(varyId(jobId, 0, 'subtle'), 'Vary (Subtle)'), button(filmId(jobId), '🎞️')]),
       row([button(zoomId(jobId, 0, 2), 'Zoom Out 2x'), button(zoomId(jobId, 0, 1.5), 'Zoom Out 1.5x')]),
       row([button(panId(jobId, 0, 'left'), '⬅️'), button(panId(jobId, 0, 'right'), '➡️'), button(panId(jobId, 0, 'up'), '⬆️'), button(panId(jobId, 0, 'down'), '⬇️')]),
     ];
@@ -62,6 +63,6 @@ export function resultComponents(jobId: number, images: number): APIActionRowCom
   return [
     row(idx.map((k) => button(upscaleId(jobId, k), `U${k + 1}`))),
     row(idx.map((k) => button(varyId(jobId, k), `V${k + 1}`))),
-    row([button(rerollId(jobId), '🔁 Reroll', ButtonStyle.Primary)]),
+    row([button(rerollId(jobId), '🔁 Reroll', ButtonStyle.Primary), button(filmId(jobId), '🎞️')]),
   ];
 }

@@ -5,6 +5,7 @@
  * as is and send the PNGs back.
  */
 import sharp from 'sharp';
+import { encodeFilm, reverseFilmFrames } from '../diffusion/film.ts';
 import { composeGrid } from '../diffusion/grid.ts';
 import type { DiffusionPipeline } from '../diffusion/pipeline.ts';
 import { encodePng, formatParameters } from '../diffusion/png.ts';
@@ -42,6 +43,38 @@ export async function renderJob(pipeline: DiffusionPipeline, request: GenerateRe
   }
   const grid = images.length === 1 ? undefined : await encodePng(composeGrid(result.images), { parameters: formatParameters(made, made.seed) });
   return { images, grid, warnings: result.warnings, totalMs: result.timings.totalMs };
+}
+
+/**
+ * A film job: the same generation, recording every step's previews (all the job's images as one
+ * grid per step), encoded as an animated WebP that ends on the finished picture.
+ */
+export async function renderFilm(pipeline: DiffusionPipeline, request: GenerateRequest, options: GenerateOptions = {}): Promise<RenderedFilm> {
+  const steps: RgbImage[] = [];
+  const result = await pipeline.generate(request, {
+    ...options,
+    onStep: async (p) => {
+      steps.push(composeGrid(p.previews));
+      await options.onStep?.(p);
+    },
+  });
+  const webp = await encodeFilm(reverseFilmFrames(steps, composeGrid(result.images)));
+  return { webp, seeds: result.images.map((i) => i.seed), warnings: result.warnings, totalMs: result.timings.totalMs };
+}
+
+/** A diffuse job: `image` noised at the model's own schedule over 20 frames (src/diffusion/film.ts), ε drawn from `seed`. */
+export async function renderForwardFilm(pipeline: DiffusionPipeline, image: RgbImage, seed: number): Promise<RenderedFilm> {
+  const t0 = performance.now();
+  const { frames } = await pipeline.forwardProcess(image, { seed });
+  const webp = await encodeFilm(frames);
+  return { webp, seeds: [seed], warnings: [], totalMs: performance.now() - t0 };
+}
+
+export interface RenderedFilm {
+  webp: Buffer;
+  seeds: number[];
+  warnings: string[];
+  totalMs: number;
 }
 
 /** Latent previews as one PNG, enlarged with nearest-neighbour so Discord shows them at a useful size. */

@@ -26,6 +26,10 @@ export const DEFAULT_COUNT = 4;
 export type JobAsk =
   | { kind: 'imagine'; options: ImagineOptions }
   | { kind: 'reroll'; parent: JobRecord }
+  /** The reverse process of the parent job, made again from its seed and parameters. */
+  | { kind: 'film'; parent: JobRecord }
+  /** The forward process of image `index` of the parent job. */
+  | { kind: 'diffuse'; parent: JobRecord; index: number }
   /** `mode` is for a variation only; without one, a grid's V button at VARY_STRENGTH. */
   | { kind: 'upscale' | 'vary'; parent: JobRecord; index: number; mode?: VaryMode }
   /** Zoom Out / Pan of one image: `op` says which (src/services/canvas-ops.ts). */
@@ -85,6 +89,22 @@ export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.inf
     guidance: p.guidance,
     sampler: p.sampler as SamplerName,
   };
+  if (p.kind === 'film') {
+    throw new UserError('job.film', `job ${p.id} is a film of job ${p.parentJobId}; buttons and reactions work on job ${p.parentJobId}'s picture`);
+  }
+  if (ask.kind === 'film') {
+    // The parent exactly (seed, chaos, size; an img2img parent's strength), so the film ends in the picture it shows.
+    const resolved = resolveOrRefuse(pipeline, {
+      ...base,
+      seed: p.seed,
+      n: p.count,
+      width: p.width,
+      height: p.height,
+      chaos: p.chaos ?? undefined,
+      ...(p.strength != null ? { init: { image: PLACEHOLDER, strength: p.strength } } : {}),
+    }, name);
+    return { kind: 'film', resolved, parentJobId: p.id };
+  }
   if (ask.kind === 'reroll') {
     // Same prompt and settings (chaos too), new seeds (a reroll of an upscale re-runs its picture at that size).
     const resolved = resolveOrRefuse(pipeline, { ...base, n: p.count, width: p.width, height: p.height, chaos: p.chaos ?? undefined }, name);
@@ -92,6 +112,11 @@ export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.inf
   }
   if (!Number.isInteger(ask.index) || ask.index < 0 || ask.index >= p.count) {
     throw new UserError('job.image', `job ${p.id} has ${p.count} image${p.count === 1 ? '' : 's'}; there is no image ${ask.index + 1}`);
+  }
+  if (ask.kind === 'diffuse') {
+    // The image's own size and seed (the seed picks the noise ε); steps do not matter to the forward process.
+    const resolved = resolveOrRefuse(pipeline, { ...base, seed: (p.seed + ask.index) >>> 0, n: 1, width: p.width, height: p.height }, name);
+    return { kind: 'diffuse', resolved, parentJobId: p.id, parentImageIndex: ask.index };
   }
   if (ask.kind === 'upscale') {
     const size = upscaleSize(pipeline.info.sizes, p.width, p.height);

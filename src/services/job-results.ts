@@ -3,12 +3,13 @@
  * job is marked generated, and loaded back for delivery, also after a restart, so a result is
  * never made twice. Saving is idempotent: a job resumed after a crash saves its images again.
  */
-import type { ImageFiles, JobRecord, Store } from '../store/index.ts';
-import type { RenderedJob } from './generation.ts';
+import { isFilmKind, type ImageFiles, type JobRecord, type Store } from '../store/index.ts';
+import type { RenderedFilm, RenderedJob } from './generation.ts';
 import type { JobResult, JobSummary } from './job-observer.ts';
 
 /** What delivery needs: the picture and the seeds (warnings only while the process that made it lives). */
 export interface StoredResult {
+  /** The picture; a film job's animated WebP. */
   png: Buffer;
   seeds: number[];
   warnings: string[];
@@ -23,8 +24,20 @@ export async function saveResult(store: Store, files: ImageFiles, jobId: number,
   return { png: rendered.grid ?? rendered.images[0].png, seeds: rendered.images.map((i) => i.seed), warnings: rendered.warnings };
 }
 
+/** A film has no Image rows (its pictures are the parent's): only its WebP, whose seeds are the job's. */
+export async function saveFilmResult(files: ImageFiles, jobId: number, film: RenderedFilm): Promise<StoredResult> {
+  await files.saveFilm(jobId, film.webp);
+  return { png: film.webp, seeds: film.seeds, warnings: film.warnings };
+}
+
+const seedsOf = (job: JobRecord) => Array.from({ length: job.count }, (_, k) => (job.seed + k) >>> 0);
+
 /** The saved result of a generated job, or undefined when a file is gone. */
 export async function loadResult(store: Store, files: ImageFiles, job: JobRecord): Promise<StoredResult | undefined> {
+  if (isFilmKind(job.kind)) {
+    const webp = await files.load(files.filmPath(job.id));
+    return webp && { png: webp, seeds: seedsOf(job), warnings: [] };
+  }
   const images = await store.images.listByJob(job.id);
   if (images.length !== job.count || images.length === 0) return undefined;
   const png = await files.load(images.length === 1 ? images[0].path : files.gridPath(job.id));

@@ -8,13 +8,14 @@
 import type { Requester } from './job-admission.ts';
 import { JobRefusedError, type FairScheduler } from '../queue/index.ts';
 import type { DiffusionPipeline } from '../diffusion/pipeline.ts';
+import type { StepProgress } from '../diffusion/types.ts';
 import type { ImageFiles, JobRecord, Store } from '../store/index.ts';
 import type { DeliveryStage } from './delivery.ts';
-import { previewPng, renderJob } from './generation.ts';
+import { previewPng, renderFilm, renderForwardFilm, renderJob } from './generation.ts';
 import { cancelOutcome, type CancelOutcome } from './job-cancellation.ts';
 import { recoverJobs, type RecoveryReport } from './job-recovery.ts';
 import type { JobObserver } from './job-observer.ts';
-import { jobResult, loadResult, saveResult, type StoredResult } from './job-results.ts';
+import { jobResult, loadResult, saveFilmResult, saveResult, type StoredResult } from './job-results.ts';
 import type { JobResult } from './job-observer.ts';
 import { checkLimits, newJobOf } from './job-admission.ts';
 import { planJob, requestOf, type JobAsk, type PlannedJob, type VaryStrengths } from './job-requests.ts';
@@ -238,8 +239,10 @@ export class JobService {
   async #run(entry: Active, job: JobRecord, pipeline: DiffusionPipeline, signal: AbortSignal): Promise<StoredResult | undefined> {
     const { store, files } = this.#d;
     const request = requestOf(job);
-    if (job.kind === 'upscale' || job.kind === 'vary') {
-      const image = await sourceImage({ store, files, pipeline, log: this.#log }, job.parentJobId!, job.parentImageIndex!, {
+    // The image an img2img job starts from: its parent's; a film of an img2img job starts where that job did.
+    const source = job.kind === 'upscale' || job.kind === 'vary' ? job : job.kind === 'film' ? await store.jobs.get(job.parentJobId!) : null;
+    if (source && (source.kind === 'upscale' || source.kind === 'vary')) {
+      const image = await sourceImage({ store, files, pipeline, log: this.#log }, source.parentJobId!, source.parentImageIndex!, {
         signal,
         onRegenerate: () => (entry.phase = 'regenerating-source'),
       });
@@ -247,27 +250,39 @@ export class JobService {
       request.init = { image, strength: job.strength ?? 0.5 };
     }
     if ((job.kind === 'zoom' || job.kind === 'pan') && job.canvas) {
-      const image = await sourceImage({ store, files, pipeline, log: this.#log }, job.parentJobId!, job.parentImageIndex!, {
-        signal,
-        onRegenerate: () => (entry.phase = 'regenerating-source'),
-      });
-      entry.phase = 'generating';
-      request.outpaint = await canvasFor(job.canvas, image, job.width, job.height);
+      request.outpaint = await canvasFor(job.canvas, await this.#sourceOf(entry, job, pipeline, signal), job.width, job.height);
     }
-    const rendered = await renderJob(pipeline, request, {
+    const options = {
       signal,
-      onStep: (p) => entry.observer.progress({ step: p.step, total: p.total, preview: () => previewPng(p.previews) }),
-    }, job.model);
+      onStep: (p: StepProgress) => entry.observer.progress({ step: p.step, total: p.total, preview: () => previewPng(p.previews) }),
+    };
+    const film =
+      job.kind === 'film'
+        ? await renderFilm(pipeline, request, options)
+        : job.kind === 'diffuse'
+          ? await renderForwardFilm(pipeline, await this.#sourceOf(entry, job, pipeline, signal), job.seed)
+          : undefined;
+    const rendered = film ? undefined : await renderJob(pipeline, request, options, job.model);
     // A cancel that came in the last instant still wins: nothing is charged for it.
     signal.throwIfAborted();
     if (this.#halted) throw new Error('halted');
-    const stored = await saveResult(store, files, job.id, rendered);
+    const stored = film ? await saveFilmResult(files, job.id, film) : await saveResult(store, files, job.id, rendered!);
     if (this.#halted) throw new Error('halted');
     const generated = await store.jobs.markGenerated(job.id);
     if (!generated.ok) return undefined;
     entry.job = generated.job;
     entry.phase = 'posting';
     return stored;
+  }
+
+  /** The image a diffuse, zoom or pan job starts from: its parent's, made again from its seed when the file is gone. */
+  async #sourceOf(entry: Active, job: JobRecord, pipeline: DiffusionPipeline, signal: AbortSignal) {
+    const image = await sourceImage({ store: this.#d.store, files: this.#d.files, pipeline, log: this.#log }, job.parentJobId!, job.parentImageIndex!, {
+      signal,
+      onRegenerate: () => (entry.phase = 'regenerating-source'),
+    });
+    entry.phase = 'generating';
+    return image;
   }
 
   #deliver(entry: Active, stored?: StoredResult): Promise<void> {

@@ -14,7 +14,7 @@ export interface QuotaSettings {
   defaultDaily: number;
   /** Hour (UTC) at which a quota day starts. */
   resetHourUtc: number;
-  /** Credits per image of each kind. @default imagine 1 per image, reroll 1 per image, upscale 1, vary 1, zoom and pan 1 (charged like a variation) */
+  /** Credits per image of each kind. @default imagine 1 per image, reroll 1 per image, upscale 1, vary 1, zoom and pan 1 (charged like a variation), film 1 (a whole film), diffuse 1 */
   costPerImage?: Partial<Record<JobKind, number>>;
   /**
    * `image`: a job costs its price per image times its images, whatever it computes.
@@ -46,7 +46,7 @@ export interface Price {
   computePerImage: number;
 }
 
-const DEFAULT_COST: Record<JobKind, number> = { imagine: 1, reroll: 1, upscale: 1, vary: 1, zoom: 1, pan: 1 };
+const DEFAULT_COST: Record<JobKind, number> = { imagine: 1, reroll: 1, upscale: 1, vary: 1, zoom: 1, pan: 1, film: 1, diffuse: 1 };
 
 /**
  * Denoising steps a job really runs: image-to-image starts part-way down the schedule and runs
@@ -167,7 +167,9 @@ export class QuotaService {
     return this.priceOf(kind, request).credits;
   }
 
-  priceOf(kind: JobKind, request: PricedRequest): Price {
+  priceOf(kind: JobKind, asked: PricedRequest): Price {
+    // A film is one animation, however many pictures it shows: priced as one image, like a variation.
+    const request = kind === 'film' ? { ...asked, n: 1 } : asked;
     const perImage = this.perImage(kind);
     const reference = this.#settings.referenceJob;
     if (this.creditMode === 'image' || !reference) return { credits: perImage * request.n, mode: 'image', computePerImage: 1 };

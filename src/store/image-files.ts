@@ -16,6 +16,15 @@ export class ImageFiles {
     return `${jobId}/${index}.png`;
   }
 
+  /** A film job's animated WebP. */
+  filmPath(jobId: number): string {
+    return `${jobId}/film.webp`;
+  }
+
+  async saveFilm(jobId: number, webp: Buffer): Promise<string> {
+    return this.#write(this.filmPath(jobId), webp);
+  }
+
   gridPath(jobId: number): string {
     return `${jobId}/grid.png`;
   }
@@ -59,7 +68,7 @@ export class ImageFiles {
       const files = await readdir(dir, { withFileTypes: true });
       let left = files.length;
       for (const file of files) {
-        if (!file.isFile() || !file.name.endsWith('.png')) continue;
+        if (!file.isFile() || !/\.(png|webp)$/.test(file.name)) continue;
         const full = path.join(dir, file.name);
         if ((await stat(full)).mtime >= cutoff) continue;
         await rm(full, { force: true });

@@ -11,6 +11,7 @@ export {
   CANVAS_OPS,
   type CanvasOpName,
   JOB_STATUSES,
+  isFilmKind,
   UNFINISHED_STATUSES,
   CANCELLABLE_STATUSES,
   type JobKind,

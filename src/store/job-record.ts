@@ -2,12 +2,19 @@
 import type { Job } from '../generated/prisma/sqlite/client.ts';
 import { requireOneOf } from './validate.ts';
 
-export const JOB_KINDS = ['imagine', 'upscale', 'vary', 'reroll', 'zoom', 'pan'] as const;
+// 'film': the reverse process of its parent job (regenerated from the stored seed), posted as an animated WebP.
+// 'diffuse': the forward process of one image of its parent job (that image dissolving into noise), also a WebP.
+export const JOB_KINDS = ['imagine', 'upscale', 'vary', 'reroll', 'zoom', 'pan', 'film', 'diffuse'] as const;
 
 // What a zoom or pan job did to its parent image, as the canvas column records it.
 export const CANVAS_OPS = ['zoom:2', 'zoom:1.5', 'pan:left', 'pan:right', 'pan:up', 'pan:down'] as const;
 export type CanvasOpName = (typeof CANVAS_OPS)[number];
 export type JobKind = (typeof JOB_KINDS)[number];
+
+/** Kinds whose result is an animated WebP: no Image rows, no buttons under it. */
+export function isFilmKind(kind: JobKind): boolean {
+  return kind === 'film' || kind === 'diffuse';
+}
 
 // 'generated': the images are made and saved (files and Image rows) but not yet posted; a restart
 // posts them rather than running the engine again. 'done' means delivered.
@@ -130,8 +137,9 @@ export function validateNewJob(job: NewJob): void {
     requireOneOf('job canvas', job.canvas, CANVAS_OPS);
     if (!job.canvas.startsWith(`${job.kind}:`)) throw new Error(`expected a ${job.kind} canvas, got ${job.canvas}`);
   }
-  // Upscale, vary, zoom and pan start from one image of a grid (a reroll repeats a whole grid).
-  if ((job.kind === 'upscale' || job.kind === 'vary' || job.kind === 'zoom' || job.kind === 'pan') && (job.parentJobId == null || job.parentImageIndex == null)) {
+  if (job.kind === 'film' && job.parentJobId == null) throw new Error('expected a film job to name the job it films, got none');
+  // Upscale, vary, zoom, pan and diffuse start from one image of a grid (a reroll repeats a whole grid).
+  if ((job.kind === 'upscale' || job.kind === 'vary' || job.kind === 'zoom' || job.kind === 'pan' || job.kind === 'diffuse') && (job.parentJobId == null || job.parentImageIndex == null)) {
     throw new Error(
       `expected a ${job.kind} job to name its parent job and image, got parentJobId ${String(job.parentJobId)} and parentImageIndex ${String(job.parentImageIndex)}`,
     );

@@ -35,8 +35,8 @@ describe('Vary (Strong) and Vary (Subtle) on a single image', () => {
   });
 
   it('a count:1 result shows both buttons, labelled exactly, next to Upscale / Vary / Reroll; a grid shows neither', async () => {
-    expect(buttonsOf(single).map((b) => b.label).slice(0, 5)).toEqual(['🔍 Upscale', '🔀 Vary', '🔁 Reroll', 'Vary (Strong)', 'Vary (Subtle)']);
-    expect(buttonIds(single.components)[1]).toEqual([`v:${parentId}:0:strong`, `v:${parentId}:0:subtle`]);
+    expect(buttonsOf(single).map((b) => b.label).slice(0, 6)).toEqual(['🔍 Upscale', '🔀 Vary', '🔁 Reroll', 'Vary (Strong)', 'Vary (Subtle)', '🎞️']);
+    expect(buttonIds(single.components)[1]).toEqual([`v:${parentId}:0:strong`, `v:${parentId}:0:subtle`, `f:${parentId}`]);
     // The reactions stay.
     await h.discord.waitFor(() => ['🔍', '🔀', '🔁'].every((e) => h.discord.reactionUsers(single, e).includes(h.discord.botUser.id)));
     const grid = await h.discord
@@ -63,7 +63,7 @@ describe('Vary (Strong) and Vary (Subtle) on a single image', () => {
       expect(reserved).toHaveLength(1);
       expect(reserved[0]).toMatchObject({ jobId: job.id, delta: -1 });
       // The result of a variation is a single image: it has the two buttons too.
-      expect(buttonIds(result.components)[1]).toEqual([`v:${job.id}:0:strong`, `v:${job.id}:0:subtle`]);
+      expect(buttonIds(result.components)[1]).toEqual([`v:${job.id}:0:strong`, `v:${job.id}:0:subtle`, `f:${job.id}`]);
     });
   }
 
