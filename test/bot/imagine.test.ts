@@ -36,7 +36,7 @@ describe('/imagine end to end', () => {
     expect(buttonIds(result.components)).toEqual([
       [expect.stringMatching(/^u:\d+:0$/), expect.stringMatching(/^u:\d+:1$/), expect.stringMatching(/^u:\d+:2$/), expect.stringMatching(/^u:\d+:3$/)],
       [expect.stringMatching(/^v:\d+:0$/), expect.stringMatching(/^v:\d+:1$/), expect.stringMatching(/^v:\d+:2$/), expect.stringMatching(/^v:\d+:3$/)],
-      [expect.stringMatching(/^r:\d+$/)],
+      [expect.stringMatching(/^r:\d+$/), expect.stringMatching(/^f:\d+$/)],
     ]);
     expect(result.content).toMatch(/a red circle/);
     expect(result.content).toMatch(/tiny-shapes · seeds 42–45 · 12 steps · Euler a · CFG 7 · 128x128/);
@@ -63,7 +63,7 @@ describe('/imagine end to end', () => {
     expect(readPngText(png.bytes).parameters).toMatch(/Seed: 8, Size: 256x256, .*Denoising strength: 0.35/);
     expect(buttonIds(result.components)).toEqual([
       [expect.stringMatching(/^u:\d+:0$/), expect.stringMatching(/^v:\d+:0$/), expect.stringMatching(/^r:\d+$/)],
-      [expect.stringMatching(/^v:\d+:0:strong$/), expect.stringMatching(/^v:\d+:0:subtle$/)],
+      [expect.stringMatching(/^v:\d+:0:strong$/), expect.stringMatching(/^v:\d+:0:subtle$/), expect.stringMatching(/^f:\d+$/)],
       [expect.stringMatching(/^z:\d+:0:2$/), expect.stringMatching(/^z:\d+:0:1\.5$/)],
       [expect.stringMatching(/^p:\d+:0:left$/), expect.stringMatching(/^p:\d+:0:right$/), expect.stringMatching(/^p:\d+:0:up$/), expect.stringMatching(/^p:\d+:0:down$/)],
     ]);
