@@ -3,7 +3,7 @@
  * ephemerally and before anything is queued or charged; otherwise acknowledge within Discord's
  * 3 seconds and hand the job to the job service with a presenter that will show it.
  */
-import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type REST } from 'discord.js';
+import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type ModalSubmitInteraction, type REST } from 'discord.js';
 import type { JobRecord } from '../store/index.ts';
 import type { JobAsk } from '../services/job-requests.ts';
 import { checkImagineOptions } from '../services/imagine-options.ts';
@@ -17,7 +17,7 @@ import { guildAttachmentLimit } from './fit-attachment.ts';
 import { JobPresenter, NO_PINGS, type PresenterOptions, type PresenterTarget } from './job-presenter.ts';
 import { expandPermutations } from '../text/permutations.ts';
 
-export type AnyInteraction = ChatInputCommandInteraction | ButtonInteraction;
+export type AnyInteraction = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
 
 export interface SubmissionDeps {
   rest: REST;
@@ -133,7 +133,7 @@ export async function submitJob(deps: SubmissionDeps, interaction: AnyInteractio
     await deps.jobs.submit(
       {
         guildId,
-        channelId: interaction.channelId,
+        channelId: interaction.channelId!, // set in a server
         userId: interaction.user.id,
         userName: interaction.user.username,
         interaction: { id: interaction.id, token: interaction.token, expiresAt },

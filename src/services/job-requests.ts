@@ -26,7 +26,9 @@ export type JobAsk =
   | { kind: 'imagine'; options: ImagineOptions }
   | { kind: 'reroll'; parent: JobRecord }
   /** `mode` is for a variation only; without one, a grid's V button at VARY_STRENGTH. */
-  | { kind: 'upscale' | 'vary'; parent: JobRecord; index: number; mode?: VaryMode };
+  | { kind: 'upscale'; parent: JobRecord; index: number }
+  /** `prompt`: what a member wrote in the remix modal, in place of the parent's. */
+  | { kind: 'vary'; parent: JobRecord; index: number; mode?: VaryMode; prompt?: string };
 
 export interface PlannedJob {
   kind: JobKind;
@@ -106,8 +108,11 @@ export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.inf
     }, name);
     return { kind: 'upscale', resolved, parentJobId: p.id, parentImageIndex: ask.index };
   }
+  const remixed = ask.prompt?.trim();
+  if (ask.prompt !== undefined && !remixed) throw new UserError('option.prompt', 'the remixed prompt is empty; write what to draw');
   const resolved = resolveOrRefuse(pipeline, {
     ...base,
+    ...(remixed ? { prompt: remixed } : {}),
     n: 1,
     width: p.width,
     height: p.height,
