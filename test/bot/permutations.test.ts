@@ -55,6 +55,21 @@ describe('/imagine with {a, b} permutations', () => {
     expect(await ledger(member)).toEqual([]);
   });
 
+  it('four jobs where the per-member limit (3, the bot default) allows three are refused whole, naming the room left', async () => {
+    await h.bot.store.guilds.update(h.discord.guild.id, { maxJobsPerUser: 3 });
+    try {
+      const member = h.discord.newMember({ username: 'over-the-limit' });
+      const cmd = h.discord.slashCommand({ name: 'imagine', user: member, options: { prompt: 'a {red, blue} {circle, star}', steps: 1, count: 1 } });
+      const [refusal] = await cmd.waitForFollowups(1, { timeoutMs: 60_000 });
+      expect(refusal.flags & EPHEMERAL).toBe(EPHEMERAL);
+      expect(refusal.content).toContain('These 4 jobs do not fit: only 3 more fit now');
+      expect(await jobsOf(member)).toEqual([]);
+      expect(await ledger(member)).toEqual([]);
+    } finally {
+      await h.bot.store.guilds.update(h.discord.guild.id, { maxJobsPerUser: null });
+    }
+  });
+
   it('a member with credits for 2 of the 4 jobs is refused, with nothing queued or charged', async () => {
     const member = h.discord.newMember({ username: 'short-of-credits' });
     // count 4: each job costs 4, all four 16; the member has 9, enough for two.
