@@ -72,6 +72,20 @@ describe('remix: a variation button asks for the prompt first', () => {
     expect(await reservations(member)).toEqual([]);
   });
 
+  it('with remix on, Vary (Subtle) on a single image opens the modal too; submitted unchanged it varies subtly with the same prompt', async () => {
+    const member = h.discord.newMember({ username: 'remix-subtle' });
+    await setRemix(member, 'on');
+    const single = await h.discord
+      .slashCommand({ name: 'imagine', options: { prompt: 'a green square', seed: 4, steps: 6, count: 1 } })
+      .waitForOriginal(hasImage, { timeoutMs: 120_000 });
+    const singleId = (await jobOf(h, single.id)).id;
+    const press = h.discord.clickButton(single, `v:${singleId}:0:subtle`, member);
+    await press.waitForAck();
+    expect(press.modal?.custom_id).toBe(`remix:v:${singleId}:0:subtle`);
+    const result = await h.discord.submitModal(press).waitForOriginal(hasImage, { timeoutMs: 120_000 });
+    expect(await jobOf(h, result.id)).toMatchObject({ kind: 'vary', prompt: 'a green square', strength: 0.35, parentJobId: singleId, userId: member.id });
+  });
+
   it('with remix off, V1 starts the variation at once with the original prompt', async () => {
     const member = h.discord.newMember({ username: 'no-remix' });
     await setRemix(member, 'off');
