@@ -126,6 +126,7 @@ async function startLocked(config: Config, opts: StartOptions, log: NonNullable<
     moderation,
     settings,
     previewIntervalMs: config.queue.previewIntervalMs,
+    maxPermutations: config.queue.maxPermutations,
     tokenLifetimeMs: opts.tokenLifetimeMs ?? DISCORD_TOKEN_LIFETIME_MS,
     clock: opts.clock,
     log,

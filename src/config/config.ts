@@ -29,7 +29,14 @@ export interface Config {
     /** Models kept in memory at once; the least recently used idle one is unloaded to make room. */
     maxLoaded: number;
   };
-  queue: { previewIntervalMs: number; maxQueuePerGuild: number; maxJobsPerUser: number; slots: number };
+  queue: {
+    previewIntervalMs: number;
+    maxQueuePerGuild: number;
+    maxJobsPerUser: number;
+    slots: number;
+    /** Jobs one /imagine with {a, b} permutations may become. */
+    maxPermutations: number;
+  };
   /** Posting results, apart from the inference slots. */
   delivery: {
     /** Results posted at once. */
@@ -142,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxQueuePerGuild: int('MAX_QUEUE_PER_GUILD', 20, 1, 1000),
       maxJobsPerUser: int('MAX_JOBS_PER_USER', 3, 1, 100),
       slots: int('INFERENCE_SLOTS', 1, 1, 16),
+      maxPermutations: int('MAX_PERMUTATIONS', 4, 1, 16),
     },
     delivery: {
       concurrency: int('DELIVERY_CONCURRENCY', 4, 1, 64),

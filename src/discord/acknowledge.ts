@@ -4,10 +4,10 @@
  * could not be acknowledged does nothing: nothing is queued, charged or changed.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DiscordAPIError, MessageFlags, RateLimitError, Routes, type ButtonInteraction, type ChatInputCommandInteraction } from 'discord.js';
+import { DiscordAPIError, MessageFlags, RateLimitError, Routes, type ButtonInteraction, type ChatInputCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
 import { NO_PINGS } from './job-presenter.ts';
 
-type Acknowledgeable = ChatInputCommandInteraction | ButtonInteraction;
+type Acknowledgeable = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
 
 const UNKNOWN_INTERACTION = 10062;
 const ALREADY_ACKNOWLEDGED = 40060;

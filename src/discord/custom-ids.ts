@@ -58,3 +58,20 @@ export function parseCustomId(id: string): ButtonAction | undefined {
   if (m[1] === 'u') return mode ? undefined : { action: 'upscale', jobId, index: Number(m[3]) };
   return mode ? { action: 'vary', jobId, index: Number(m[3]), mode } : { action: 'vary', jobId, index: Number(m[3]) };
 }
+
+/**
+ * The remix modal of a variation button: the button's own id behind "remix:", so the submitted
+ * modal names the job, the image and the mode as the button did (and works after a restart).
+ */
+export function remixModalId(buttonId: string): string {
+  return `remix:${buttonId}`;
+}
+
+export function parseRemixModalId(id: string): (ButtonAction & { action: 'vary' }) | undefined {
+  if (!id.startsWith('remix:')) return undefined;
+  const action = parseCustomId(id.slice('remix:'.length));
+  return action?.action === 'vary' ? action : undefined;
+}
+
+/** The text input of the remix modal that holds the prompt. */
+export const REMIX_PROMPT_INPUT = 'prompt';

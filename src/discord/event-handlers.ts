@@ -6,12 +6,14 @@
  */
 import { Events, Routes, type Client, type Interaction, type MessageReaction, type PartialMessageReaction, type PartialUser, type User } from 'discord.js';
 import type { JobRecord } from '../store/index.ts';
+import type { JobAsk } from '../services/job-requests.ts';
 import { UserError } from '../services/user-error.ts';
 import { acknowledge } from './acknowledge.ts';
 import type { BotContext } from './bot-context.ts';
 import { canReplyInChannel, requireJobPermissions } from './bot-permissions.ts';
 import { commandByName } from './command-registry.ts';
-import { parseCustomId } from './custom-ids.ts';
+import { parseCustomId, parseRemixModalId, REMIX_PROMPT_INPUT } from './custom-ids.ts';
+import { remixModal } from './remix-modal.ts';
 import { panOp, zoomOp } from '../services/canvas-ops.ts';
 import { presenterFor, replyError, type SubmissionDeps } from './job-submission.ts';
 import { RefusalLimiter } from './refusal-limiter.ts';
@@ -60,6 +62,12 @@ async function onInteraction(interaction: Interaction, ctx: BotContext, deps: Su
     } else if (interaction.isButton()) {
       const action = parseCustomId(interaction.customId);
       if (!action) return;
+      if (action.action === 'vary' && interaction.inGuild() && (await ctx.settings.get(interaction.guildId, interaction.user.id)).remix) {
+        // Remix: the member edits the prompt first; the modal's submit starts the job.
+        const parent = jobOfThisServer(await ctx.jobs.getJob(action.jobId), action.jobId, interaction.guildId);
+        await interaction.showModal(remixModal(interaction.customId, parent.prompt));
+        return;
+      }
       await ctx.submitJob(interaction, async () => {
         const parent = jobOfThisServer(await ctx.jobs.getJob(action.jobId), action.jobId, interaction.guildId);
         if (action.action === 'reroll') return { kind: 'reroll', parent };
@@ -68,6 +76,14 @@ async function onInteraction(interaction: Interaction, ctx: BotContext, deps: Su
         if (action.action === 'film') return { kind: 'film', parent };
         if (action.action === 'vary' && action.mode) return { kind: 'vary', parent, index: action.index, mode: action.mode };
         return { kind: action.action, parent, index: action.index };
+      });
+    } else if (interaction.isModalSubmit()) {
+      const action = parseRemixModalId(interaction.customId);
+      if (!action) return;
+      const prompt = interaction.fields.getTextInputValue(REMIX_PROMPT_INPUT);
+      await ctx.submitJob(interaction, async () => {
+        const parent = jobOfThisServer(await ctx.jobs.getJob(action.jobId), action.jobId, interaction.guildId);
+        return { kind: 'vary', parent, index: action.index, mode: action.mode, prompt };
       });
     }
   } catch (err) {
@@ -101,7 +117,7 @@ async function onReaction(
     if (!job || job.guildId !== message.guildId) return; // not one of our results here
     if (action !== 'reroll' && job.count !== 1) return; // on a grid, U/V buttons name the image
     const who = { guildId: message.guildId, channelId: message.channelId, userId: user.id, userName: user.username ?? undefined };
-    const ask = action === 'reroll' ? { kind: 'reroll' as const, parent: job } : { kind: action, parent: job, index: 0 };
+    const ask: JobAsk = action === 'reroll' ? { kind: 'reroll', parent: job } : { kind: action, parent: job, index: 0 };
     // No interaction carries app permissions here: compute them from the cached roles and overwrites.
     const channel = message.channel as typeof message.channel | null; // uncached channels resolve to null
     const permissions = channel && !channel.isDMBased() && client.user ? channel.permissionsFor(client.user) : null;

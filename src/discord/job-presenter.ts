@@ -40,8 +40,14 @@ export interface PresenterTarget {
   applicationId: string;
   channelId: string;
   userId: string;
-  /** Interaction token and when it stops working; absent for jobs started by a reaction. */
-  interaction?: { token: string; expiresAt: number };
+  /**
+   * Interaction token and when it stops working; absent for jobs started by a reaction.
+   * `messageId`: the webhook message this job edits (default @original). `followUpAfter`: this
+   * job has a message of its own, a followup created on its first post once the promise settles
+   * (one interaction starting several jobs: the reply must leave "thinking…" first, or Discord
+   * turns the first followup into the reply).
+   */
+  interaction?: { token: string; expiresAt: number; messageId?: string; followUpAfter?: Promise<unknown> };
   /** A message this job's channel message should reply to (reaction-started jobs). */
   replyTo?: string;
   /** The channel message used once the token is gone (restored after a restart). */
@@ -59,6 +65,8 @@ export interface PresenterTarget {
 export interface PresenterOptions {
   previewIntervalMs: number;
   now?: () => number;
+  /** Called once, when the first post of this job has been answered (or failed). */
+  onFirstShown?: () => void;
   /** Called whenever a message id the job needs after a restart changes. */
   onMessageIds?: (ids: { replyMessageId?: string; channelMessageId?: string; resultMessageId?: string }) => void;
   log?: (message: string, err?: unknown) => void;
@@ -83,6 +91,9 @@ export class JobPresenter implements JobObserver {
   #finished = false;
   #result?: APIMessage;
   #single = false;
+  #shown = false;
+  /** The followup being created, so a second post waits for it instead of creating another. */
+  #followUp?: Promise<APIMessage>;
 
   constructor(rest: REST, target: PresenterTarget, opts: PresenterOptions) {
     this.#rest = rest;
@@ -210,9 +221,47 @@ export class JobPresenter implements JobObserver {
 
   /** Edit the interaction reply while the token lives; after that, the job's channel message. */
   async #show(payload: Payload, what: string, signal?: AbortSignal): Promise<APIMessage> {
+    try {
+      return await this.#showSomewhere(payload, what, signal);
+    } finally {
+      if (!this.#shown) {
+        this.#shown = true;
+        this.#opts.onFirstShown?.();
+      }
+    }
+  }
+
+  /** Creates this job's own followup with its first post; answers undefined when it exists (edit it). */
+  async #createFollowUp(payload: Payload, signal?: AbortSignal): Promise<APIMessage | undefined> {
+    const i = this.#target.interaction!;
+    if (this.#followUp) {
+      i.messageId = (await this.#followUp).id;
+      return undefined;
+    }
+    this.#followUp = (async () => {
+      await i.followUpAfter;
+      return (await this.#rest.post(Routes.webhook(this.#target.applicationId, i.token), { body: payload.body, files: payload.files, signal, auth: false })) as APIMessage;
+    })();
+    try {
+      const msg = await this.#followUp;
+      i.messageId = msg.id;
+      this.#opts.onMessageIds?.({ replyMessageId: msg.id });
+      return msg;
+    } catch (err) {
+      this.#followUp = undefined;
+      throw err;
+    }
+  }
+
+  async #showSomewhere(payload: Payload, what: string, signal?: AbortSignal): Promise<APIMessage> {
     if (this.#tokenAlive) {
       try {
-        const msg = (await this.#rest.patch(Routes.webhookMessage(this.#target.applicationId, this.#target.interaction!.token, '@original'), {
+        const i = this.#target.interaction!;
+        if (i.followUpAfter && !i.messageId) {
+          const created = await this.#createFollowUp(payload, signal);
+          if (created) return created;
+        }
+        const msg = (await this.#rest.patch(Routes.webhookMessage(this.#target.applicationId, i.token, i.messageId ?? '@original'), {
           body: payload.body,
           files: payload.files,
           signal,

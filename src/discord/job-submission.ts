@@ -3,7 +3,7 @@
  * ephemerally and before anything is queued or charged; otherwise acknowledge within Discord's
  * 3 seconds and hand the job to the job service with a presenter that will show it.
  */
-import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type REST } from 'discord.js';
+import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type ModalSubmitInteraction, type REST } from 'discord.js';
 import type { JobRecord } from '../store/index.ts';
 import type { JobAsk } from '../services/job-requests.ts';
 import { checkImagineOptions } from '../services/imagine-options.ts';
@@ -14,9 +14,10 @@ import { UserError } from '../services/user-error.ts';
 import { acknowledge, waitingOutRateLimits } from './acknowledge.ts';
 import { requireJobPermissions } from './bot-permissions.ts';
 import { guildAttachmentLimit } from './fit-attachment.ts';
-import { JobPresenter, NO_PINGS, type PresenterTarget } from './job-presenter.ts';
+import { JobPresenter, NO_PINGS, type PresenterOptions, type PresenterTarget } from './job-presenter.ts';
+import { expandPermutations } from '../text/permutations.ts';
 
-export type AnyInteraction = ChatInputCommandInteraction | ButtonInteraction;
+export type AnyInteraction = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
 
 export interface SubmissionDeps {
   rest: REST;
@@ -26,6 +27,8 @@ export interface SubmissionDeps {
   /** Members' /settings: fill what an /imagine leaves unset. */
   settings: MemberSettingsService;
   previewIntervalMs: number;
+  /** Jobs one /imagine with {a, b} permutations may become. @default 4 */
+  maxPermutations?: number;
   /** How long an interaction token works (Discord: 15 minutes). */
   tokenLifetimeMs: number;
   /** What presenters compare token expiry and preview intervals against (default Date.now). */
@@ -38,9 +41,17 @@ export function tokenExpiry(createdAt: number, lifetimeMs: number): number {
   return createdAt + lifetimeMs - Math.min(60_000, lifetimeMs / 10);
 }
 
-export function presenterFor(deps: SubmissionDeps, job: JobRecord, extra: Partial<PresenterTarget> = {}): JobPresenter {
+export function presenterFor(
+  deps: SubmissionDeps,
+  job: JobRecord,
+  extra: Partial<PresenterTarget> = {},
+  more: { followUpAfter?: Promise<unknown>; onFirstShown?: PresenterOptions['onFirstShown'] } = {},
+): JobPresenter {
+  // A job that already has its message (after a restart, a permutation's followup) keeps editing that one.
   const interaction =
-    job.interactionToken && job.tokenExpiresAt ? { token: job.interactionToken, expiresAt: job.tokenExpiresAt.getTime() } : undefined;
+    job.interactionToken && job.tokenExpiresAt
+      ? { token: job.interactionToken, expiresAt: job.tokenExpiresAt.getTime(), messageId: job.replyMessageId ?? undefined, followUpAfter: more.followUpAfter }
+      : undefined;
   return new JobPresenter(
     deps.rest,
     {
@@ -57,6 +68,7 @@ export function presenterFor(deps: SubmissionDeps, job: JobRecord, extra: Partia
       previewIntervalMs: deps.previewIntervalMs,
       now: deps.clock,
       log: deps.log,
+      onFirstShown: more.onFirstShown,
       onMessageIds: (ids) =>
         void deps.jobs
           .recordMessages(job.id, { replyMessageId: ids.replyMessageId, resultMessageId: ids.resultMessageId, fallbackMessageId: ids.channelMessageId })
@@ -96,10 +108,16 @@ export async function submitJob(deps: SubmissionDeps, interaction: AnyInteractio
   // A job the bot could not deliver here is refused, not charged; like the pure checks of what was
   // typed, answered privately and at once (the router replies to these UserErrors).
   requireJobPermissions(interaction.appPermissions);
+  let prompts: string[] | undefined;
   if (typeof askOrLoad !== 'function' && askOrLoad.kind === 'imagine') {
     // What can be judged without the database or a model load; the rest once acknowledged.
     checkImagineOptions(askOrLoad.options);
     if (askOrLoad.options.model !== undefined) deps.jobs.models.require(askOrLoad.options.model);
+    prompts = expandPermutations(askOrLoad.options.prompt, deps.maxPermutations ?? 4);
+  }
+  if (prompts && prompts.length > 1 && typeof askOrLoad !== 'function' && askOrLoad.kind === 'imagine') {
+    const ask = askOrLoad;
+    return submitPermutations(deps, interaction as AnyInteraction & { guildId: string }, prompts.map((prompt) => ({ ...ask, options: { ...ask.options, prompt } })));
   }
   if (!(await acknowledge(interaction, 'public', deps.log))) return;
   try {
@@ -115,7 +133,7 @@ export async function submitJob(deps: SubmissionDeps, interaction: AnyInteractio
     await deps.jobs.submit(
       {
         guildId,
-        channelId: interaction.channelId,
+        channelId: interaction.channelId!, // set in a server
         userId: interaction.user.id,
         userName: interaction.user.username,
         interaction: { id: interaction.id, token: interaction.token, expiresAt },
@@ -124,6 +142,52 @@ export async function submitJob(deps: SubmissionDeps, interaction: AnyInteractio
       },
       plan,
       (job) => presenterFor(deps, job),
+      hint,
+    );
+  } catch (err) {
+    if (err instanceof UserError) {
+      await replyError(interaction, err.message);
+      return;
+    }
+    throw err;
+  }
+}
+
+function requesterOf(deps: SubmissionDeps, interaction: AnyInteraction & { guildId: string }) {
+  const expiresAt = new Date(tokenExpiry(interaction.createdTimestamp, deps.tokenLifetimeMs));
+  return {
+    guildId: interaction.guildId,
+    channelId: interaction.channelId!,
+    userId: interaction.user.id,
+    userName: interaction.user.username,
+    interaction: { id: interaction.id, token: interaction.token, expiresAt },
+    attachmentSizeLimit: Math.min(interaction.attachmentSizeLimit, guildAttachmentLimit(interaction.guild?.premiumTier)),
+  };
+}
+
+/**
+ * One /imagine whose prompt has {a, b} permutations: a job per combination, each checked as a
+ * single one is, then admitted all or none. The first job shows in the reply; each other one in a
+ * followup of its own, created once the reply has left "thinking…".
+ */
+async function submitPermutations(deps: SubmissionDeps, interaction: AnyInteraction & { guildId: string }, asks: Array<JobAsk & { kind: 'imagine' }>): Promise<void> {
+  const guildId = interaction.guildId;
+  if (!(await acknowledge(interaction, 'public', deps.log))) return;
+  try {
+    const plans = [];
+    for (const ask of asks) {
+      const options = await deps.settings.applyTo(guildId, interaction.user.id, ask.options);
+      const plan = await deps.jobs.plan(guildId, { ...ask, options });
+      await deps.moderation.checkPrompt(guildId, plan.resolved.prompt, plan.resolved.negativePrompt);
+      plans.push(plan);
+    }
+    const hint = await deps.moderation.moderatorHint(guildId);
+    let replyShown!: () => void;
+    const afterReply = new Promise<void>((resolve) => (replyShown = resolve));
+    await deps.jobs.submitAll(
+      requesterOf(deps, interaction),
+      plans,
+      (job, index) => (index === 0 ? presenterFor(deps, job, {}, { onFirstShown: replyShown }) : presenterFor(deps, job, {}, { followUpAfter: afterReply })),
       hint,
     );
   } catch (err) {

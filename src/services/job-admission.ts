@@ -25,11 +25,20 @@ export async function checkLimits(
   defaults: { maxQueuePerGuild: number; maxJobsPerUser: number },
   guildId: string,
   counts: { waiting: number; mine: number },
+  /** Jobs this request would add (a permutation adds several, admitted all or none). */
+  adding = 1,
 ): Promise<void> {
   const guild = await store.guilds.get(guildId);
   const maxQueue = guild?.maxQueuePerGuild ?? defaults.maxQueuePerGuild;
   const maxUser = guild?.maxJobsPerUser ?? defaults.maxJobsPerUser;
   const { waiting, mine } = counts;
+  if (adding > 1 && (waiting + adding > maxQueue || mine + adding > maxUser)) {
+    const room = Math.max(0, Math.min(maxQueue - waiting, maxUser - mine));
+    throw new UserError(
+      'queue.permutations',
+      `These ${adding} jobs do not fit: ${room === 0 ? 'no more jobs fit' : `only ${room} more fit`} now (this server's queue has ${waiting} of ${maxQueue} waiting; you have ${mine} of at most ${maxUser}). Nothing was queued or charged.`,
+    );
+  }
   if (waiting >= maxQueue) {
     throw new UserError('queue.full', `This server's queue is full (${waiting} of ${maxQueue} jobs waiting). Try again when some have finished.`);
   }

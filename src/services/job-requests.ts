@@ -31,7 +31,9 @@ export type JobAsk =
   /** The forward process of image `index` of the parent job. */
   | { kind: 'diffuse'; parent: JobRecord; index: number }
   /** `mode` is for a variation only; without one, a grid's V button at VARY_STRENGTH. */
-  | { kind: 'upscale' | 'vary'; parent: JobRecord; index: number; mode?: VaryMode }
+  | { kind: 'upscale'; parent: JobRecord; index: number }
+  /** `prompt`: what a member wrote in the remix modal, in place of the parent's. */
+  | { kind: 'vary'; parent: JobRecord; index: number; mode?: VaryMode; prompt?: string }
   /** Zoom Out / Pan of one image: `op` says which (src/services/canvas-ops.ts). */
   | { kind: 'zoom' | 'pan'; parent: JobRecord; index: number; op: CanvasOpName };
 
@@ -144,8 +146,12 @@ export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.inf
     const resolved = resolveOrRefuse(pipeline, { ...base, seed: (p.seed + ask.index) >>> 0, n: 1, ...size, outpaint: canvas }, name);
     return { kind: ask.kind, resolved, parentJobId: p.id, parentImageIndex: ask.index, canvas: ask.op };
   }
+  const asked = ask.kind === 'vary' ? ask.prompt : undefined;
+  const remixed = asked?.trim();
+  if (asked !== undefined && !remixed) throw new UserError('option.prompt', 'the remixed prompt is empty; write what to draw');
   const resolved = resolveOrRefuse(pipeline, {
     ...base,
+    ...(remixed ? { prompt: remixed } : {}),
     n: 1,
     width: p.width,
     height: p.height,

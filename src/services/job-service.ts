@@ -126,6 +126,61 @@ export class JobService {
     return this.#serialised(who.guildId, () => this.#submit(who, plan, makeObserver, moderatorHint));
   }
 
+  /**
+   * Several jobs from one request (prompt permutations): all are queued, or none is. Under the
+   * server's submission lock, the limits and the member's balance are checked for their total
+   * first; then each job is created with its reservation as a single submit does. Checking first
+   * keeps the store's one-job transaction as it is; the lock means no other submission of this
+   * server interleaves. A moderator taking credits away between the check and the last creation
+   * can still refuse one: the ones already made are then refunded and cancelled, and nothing runs.
+   */
+  async submitAll(who: Requester, plans: PlannedJob[], makeObserver: (job: JobRecord, index: number) => JobObserver, moderatorHint = 'a server moderator'): Promise<Submitted[]> {
+    if (plans.length === 1) return [await this.submit(who, plans[0], (job) => makeObserver(job, 0), moderatorHint)];
+    return this.#serialised(who.guildId, async () => {
+      const { store, quota } = this.#d;
+      await this.#checkLimits(who, plans.length);
+      const costs = plans.map((p) => quota.costOf(p.kind, p.resolved));
+      const total = costs.reduce((a, b) => a + b, 0);
+      if (total > 0) {
+        const balance = await quota.balance(who.guildId, who.userId);
+        if (balance.available < total) throw quota.refusal(total, balance, moderatorHint);
+      }
+      const created: JobRecord[] = [];
+      for (const [i, plan] of plans.entries()) {
+        const newJob = newJobOf(plan, who, costs[i]);
+        const made = await store.jobs.createReserved(newJob, costs[i] > 0 ? quota.reservation(who.guildId, who.userId, costs[i]) : undefined);
+        if (!made.ok) {
+          await this.#undo(created, 'refused: not enough credits for all the permutations');
+          throw quota.refusal(total, made.balance, moderatorHint);
+        }
+        created.push(made.job);
+      }
+      const submitted: Submitted[] = [];
+      try {
+        for (const [i, job] of created.entries()) submitted.push(this.#enqueue(job, makeObserver(job, i)));
+      } catch (err) {
+        // The queue refused one: take back the ones already queued too, so none runs.
+        for (const s of submitted) {
+          const entry = this.#active.get(s.job.id);
+          if (entry) entry.cancelReason = 'refused by the queue';
+          this.#d.scheduler.cancel(String(s.job.id)); // refunded and cancelled as any cancel is
+        }
+        await this.#undo(created.slice(submitted.length), 'refused by the queue');
+        if (err instanceof JobRefusedError) throw new UserError('queue.refused', err.message);
+        throw err;
+      }
+      return submitted;
+    });
+  }
+
+  async #undo(jobs: JobRecord[], reason: string): Promise<void> {
+    for (const job of jobs) {
+      this.#active.delete(job.id);
+      await this.#d.quota.refund(job.id, reason);
+      await this.#d.store.jobs.markCancelled(job.id, reason);
+    }
+  }
+
   #serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const before = this.#locks.get(key) ?? Promise.resolve();
     const run = before.then(fn, fn);
@@ -163,11 +218,11 @@ export class JobService {
     }
   }
 
-  async #checkLimits(who: Requester): Promise<void> {
+  async #checkLimits(who: Requester, adding = 1): Promise<void> {
     const { scheduler, store, limits } = this.#d;
     const waiting = scheduler.snapshot().waiting.filter((w) => w.guildId === who.guildId).length;
     const mine = [...this.#active.values()].filter((a) => a.job.userId === who.userId && a.job.guildId === who.guildId).length;
-    await checkLimits(store, limits, who.guildId, { waiting, mine });
+    await checkLimits(store, limits, who.guildId, { waiting, mine }, adding);
   }
 
   #track<T>(work: Promise<T>): Promise<T> {

@@ -230,7 +230,7 @@ describe('jobs', () => {
       `expected a vary job to name its parent job and image, got parentJobId ${grid.id} and parentImageIndex undefined`,
     );
     await expect(store.jobs.create(newJob({ kind: 'paint' as never }))).rejects.toThrow(
-      'expected job kind to be one of imagine, upscale, vary, reroll, zoom, pan, got "paint"',
+      'expected job kind to be one of imagine, upscale, vary, reroll, zoom, pan, film, diffuse, got "paint"',
     );
     await expect(store.jobs.create(newJob({ steps: 0 }))).rejects.toThrow('expected job steps to be a whole number > 0, got 0');
   });

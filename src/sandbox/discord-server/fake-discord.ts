@@ -9,7 +9,7 @@ import type { FakeContext, FakeSettings } from './context.ts';
 import { Gateway, type UndeliveredEvent } from './gateway.ts';
 import { listen } from './http-server.ts';
 import { InteractionHandle } from './interaction-handle.ts';
-import { dispatchButtonClick, dispatchSlashCommand } from './interaction-dispatch.ts';
+import { dispatchButtonClick, dispatchModalSubmit, dispatchSlashCommand } from './interaction-dispatch.ts';
 import type { OptionValue } from './command-options.ts';
 import { createMessage, deleteMessage } from './message-ops.ts';
 import { RateLimitStorm, type RateLimitOptions } from './rate-limits.ts';
@@ -241,6 +241,14 @@ export class FakeDiscord {
     const target = this.#messageRecord(message);
     const userId = this.#memberOf(target.guildId, idOf(user));
     return new InteractionHandle(dispatchButtonClick(this.#context, target, customId, userId), this);
+  }
+
+  /**
+   * The user who got a modal (callback type 9) submits it: INTERACTION_CREATE type 5 with the
+   * modal's custom_id and its text inputs' values (`values` by input custom_id; the rest as prefilled).
+   */
+  submitModal(opened: InteractionHandle, values: Readonly<Record<string, string>> = {}): InteractionHandle {
+    return new InteractionHandle(dispatchModalSubmit(this.#context, opened.record, values), this);
   }
 
   /** A user reacts: MESSAGE_REACTION_ADD with the member (needs the GuildMessageReactions intent). */

@@ -84,6 +84,40 @@ export function dispatchButtonClick(
   });
 }
 
+/** A modal shown in answer to an interaction (callback type 9), as the bot sent it. */
+export interface ModalSpec {
+  custom_id: string;
+  title: string;
+  components: Array<{ type: number; components: Array<{ type: number; custom_id: string; value?: string }> }>;
+}
+
+/**
+ * The user submits the modal `source` answered with: INTERACTION_CREATE type 5 carrying the modal's
+ * custom_id and each text input's value (the prefilled one unless `values` names it). A modal
+ * opened from a button carries that button's message, as Discord's does.
+ */
+export function dispatchModalSubmit(context: FakeContext, source: InteractionRecord, values: Readonly<Record<string, string>>): InteractionRecord {
+  if (source.callback?.type !== 9) throw new Error(`interaction ${source.id} was not answered with a modal (callback: ${source.callback?.type ?? 'none'})`);
+  const modal = source.callback.data as ModalSpec;
+  const inputs = modal.components.map((row) => row.components[0]);
+  for (const name of Object.keys(values)) {
+    if (!inputs.some((i) => i.custom_id === name)) throw new Error(`the modal "${modal.custom_id}" has no text input "${name}" (inputs: ${inputs.map((i) => i.custom_id).join(', ')})`);
+  }
+  const message = source.sourceMessageId ? context.world.message(source.sourceMessageId) : undefined;
+  return dispatchInteraction(context, {
+    type: 5,
+    guildId: source.guildId,
+    channelId: source.channelId,
+    userId: source.userId,
+    customId: modal.custom_id,
+    sourceMessage: message,
+    data: {
+      custom_id: modal.custom_id,
+      components: inputs.map((input) => ({ type: 1, components: [{ type: 4, custom_id: input.custom_id, value: values[input.custom_id] ?? input.value ?? '' }] })),
+    },
+  });
+}
+
 interface InteractionSpec {
   readonly type: number;
   readonly guildId: string;

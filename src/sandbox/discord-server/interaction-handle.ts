@@ -27,6 +27,11 @@ export class InteractionHandle {
     return this.record.callback;
   }
 
+  /** The modal the bot answered with (callback type 9), as sent; undefined otherwise. */
+  get modal(): { custom_id: string; title: string; components: Array<{ components: Array<{ custom_id: string; label: string; value?: string }> }> } | undefined {
+    return this.record.callback?.type === 9 ? (this.record.callback.data as never) : undefined;
+  }
+
   /** The @original message: the reply (types 4/5) or, for components, the message updated (6/7). Deleted ones too. */
   get original(): MessageRecord | undefined {
     return this.record.originalMessageId ? this.host.message(this.record.originalMessageId) : undefined;

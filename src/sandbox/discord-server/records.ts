@@ -142,7 +142,7 @@ export interface CallbackRecord {
 export interface InteractionRecord {
   readonly id: string;
   readonly token: string;
-  /** InteractionType: 2 application command, 3 message component. */
+  /** InteractionType: 2 application command, 3 message component, 5 modal submit. */
   readonly type: number;
   readonly guildId: string;
   readonly channelId: string;

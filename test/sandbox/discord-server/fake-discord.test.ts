@@ -10,9 +10,12 @@ import {
   Events,
   GatewayIntentBits,
   MessageFlags,
+  ModalBuilder,
   Partials,
   PermissionFlagsBits,
   Routes,
+  TextInputBuilder,
+  TextInputStyle,
   type ButtonInteraction,
   type ChatInputCommandInteraction,
   type MessageReaction,
@@ -176,6 +179,43 @@ describe('FakeDiscord', () => {
     expect(grid.content).toBe('picked U2');
     expect(grid.components).toEqual([]);
     expect(() => fake.clickButton(grid, 'U1')).toThrow(/has no button "U1"/);
+  });
+
+  it('records a modal shown for a button and delivers its submit with the values typed, refusing a modal in answer to a modal', async () => {
+    const submitted: Array<[string, string, string | undefined]> = [];
+    const refusals: number[] = [];
+    const { fake } = await start((bot) => {
+      onCommand(bot, async (interaction) => {
+        await interaction.reply({ content: 'grid', components: [gridRow()] });
+      });
+      bot.on(Events.InteractionCreate, async (interaction) => {
+        if (interaction.isButton()) {
+          const input = new TextInputBuilder().setCustomId('prompt').setLabel('Prompt').setStyle(TextInputStyle.Paragraph).setValue('a cat');
+          await interaction.showModal(new ModalBuilder().setCustomId(`edit:${interaction.customId}`).setTitle('Edit').addComponents(new ActionRowBuilder<TextInputBuilder>().addComponents(input)));
+        } else if (interaction.isModalSubmit()) {
+          submitted.push([interaction.customId, interaction.fields.getTextInputValue('prompt'), interaction.message?.id]);
+          const modal = new ModalBuilder().setCustomId('again').setTitle('Again').addComponents(
+            new ActionRowBuilder<TextInputBuilder>().addComponents(new TextInputBuilder().setCustomId('x').setLabel('X').setStyle(TextInputStyle.Short)),
+          );
+          // discord.js offers no showModal here (Discord forbids it): send the callback raw.
+          const raw = bot.rest.post(Routes.interactionCallback(interaction.id, interaction.token), { body: { type: 9, data: modal.toJSON() }, auth: false });
+          refusals.push((await apiErrorOf(raw)).code as number);
+          await interaction.reply({ content: 'done' });
+        }
+      });
+    });
+    const grid = await fake.slashCommand({ name: 'imagine' }).waitForOriginal();
+    const click = fake.clickButton(grid, 'V1');
+    expect((await click.waitForAck()).type).toBe(9);
+    expect(click.modal).toMatchObject({ custom_id: 'edit:V1', title: 'Edit', components: [{ components: [{ custom_id: 'prompt', value: 'a cat' }] }] });
+    expect(click.original).toBeUndefined(); // a modal makes no message
+
+    expect(() => fake.submitModal(click, { nope: 'x' })).toThrow(/has no text input "nope"/);
+    const submit = fake.submitModal(click, { prompt: 'a dog' });
+    await submit.waitForOriginal((m) => m.content === 'done');
+    expect(submitted).toEqual([['edit:V1', 'a dog', grid.id]]);
+    expect(refusals).toEqual([50035]);
+    expect(() => fake.submitModal(submit)).toThrow(/not answered with a modal/);
   });
 
   it("records the bot's reactions and delivers users' reactions, also on messages the client never cached", async () => {

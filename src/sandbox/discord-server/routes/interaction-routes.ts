@@ -130,9 +130,38 @@ function respond(
       return type === CALLBACK.Update ? editMessage(context, source, asPayload(data), request.files) : source;
     }
     case CALLBACK.Autocomplete:
-    case CALLBACK.Modal:
       return undefined;
+    case CALLBACK.Modal: {
+      // Discord: a modal cannot answer a modal submit; it needs a custom id, a title and 1-5 rows of text inputs.
+      if (interaction.type === 5) throw errors.invalidFormBody('type', 'A modal submit interaction cannot be answered with a modal');
+      checkModal(data);
+      return undefined;
+    }
     default:
       throw errors.invalidFormBody('type', `Unsupported interaction callback type ${String(type)}`);
+  }
+}
+
+/** The parts of a modal Discord checks: custom_id and title (1-45 characters), rows of text inputs. */
+function checkModal(data: unknown): void {
+  const modal = (data ?? {}) as { custom_id?: unknown; title?: unknown; components?: unknown };
+  if (typeof modal.custom_id !== 'string' || modal.custom_id.length < 1 || modal.custom_id.length > 100) {
+    throw errors.invalidFormBody('data.custom_id', 'Must be between 1 and 100 in length.');
+  }
+  if (typeof modal.title !== 'string' || modal.title.length < 1 || modal.title.length > 45) throw errors.invalidFormBody('data.title', 'Must be between 1 and 45 in length.');
+  const rows = modal.components;
+  if (!Array.isArray(rows) || rows.length < 1 || rows.length > 5) throw errors.invalidFormBody('data.components', 'Must be between 1 and 5 in length.');
+  for (const [i, row] of rows.entries()) {
+    const inputs = (row as { type?: number; components?: unknown }).components;
+    if ((row as { type?: number }).type !== 1 || !Array.isArray(inputs) || inputs.length !== 1) {
+      throw errors.invalidFormBody(`data.components.${i}`, 'Each row must be an action row holding one text input.');
+    }
+    const input = inputs[0] as { type?: number; custom_id?: unknown; label?: unknown; value?: unknown; max_length?: number };
+    if (input.type !== 4 || typeof input.custom_id !== 'string' || typeof input.label !== 'string') {
+      throw errors.invalidFormBody(`data.components.${i}.components.0`, 'A text input needs type 4, a custom_id and a label.');
+    }
+    if (typeof input.value === 'string' && input.value.length > (input.max_length ?? 4000)) {
+      throw errors.invalidFormBody(`data.components.${i}.components.0.value`, `Must be ${input.max_length ?? 4000} or fewer in length.`);
+    }
   }
 }
