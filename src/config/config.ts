@@ -147,7 +147,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     queue: {
       previewIntervalMs: int('PREVIEW_INTERVAL_MS', 2000, 250, 60_000),
       maxQueuePerGuild: int('MAX_QUEUE_PER_GUILD', 20, 1, 1000),
-      maxJobsPerUser: int('MAX_JOBS_PER_USER', 3, 1, 100),
+      // 4: a default permutation ({a, b} {c, d}, MAX_PERMUTATIONS) must fit in one member's limit.
+      maxJobsPerUser: int('MAX_JOBS_PER_USER', 4, 1, 100),
       slots: int('INFERENCE_SLOTS', 1, 1, 16),
       maxPermutations: int('MAX_PERMUTATIONS', 4, 1, 16),
     },
