@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REACTION_REFUSAL_INTERVAL_MS } from '../../src/discord/event-handlers.ts';
-import { startHarness, jobOf, type Harness } from '../support/bot-harness.ts';
-import type { MessageRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
+import { hasImage, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
+import type { UserRecord } from '../../src/sandbox/discord-server/index.ts';
 
 let clock = new Date('2030-03-10T12:00:00Z');
 const debug: string[] = [];
@@ -20,7 +20,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
 const EPHEMERAL = 64;
 
 describe('a forged button', () => {

@@ -5,7 +5,7 @@
  */
 import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/bot-harness.ts';
+import { hasImage, startHarness, type Harness } from '../support/bot-harness.ts';
 import type { InteractionHandle, MessageRecord, SlashCommandInput, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 import { stallStore } from '../support/stalled-store.ts';
 
@@ -25,7 +25,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
 
 /** The answer a member reads: the deferred reply once edited, or the private followup that replaced a public one. */
 function answer(cmd: InteractionHandle): Promise<MessageRecord> {

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPngText } from '../../src/diffusion/png.ts';
-import { buttonIds, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
+import { buttonIds, hasImage, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
 import type { MessageRecord } from '../../src/sandbox/discord-server/index.ts';
 
 let h: Harness;
@@ -15,7 +15,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
 const png = (m: MessageRecord) => m.attachments.find((a) => a.filename.startsWith('job-'))!.bytes;
 
 describe('/imagine chaos', () => {

@@ -10,11 +10,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DiffusionPipeline } from '../../src/diffusion/pipeline.ts';
 import type { GenerateOptions, GenerateRequest } from '../../src/diffusion/types.ts';
-import { buttonIds, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
-import type { InteractionHandle, MessageRecord, RequestRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
+import { buttonIds, hasImage, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
+import type { InteractionHandle, RequestRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 import { embeddedPipeline } from '../support/model.ts';
 
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
 /** The request that posts a job's result (previews carry preview.png). */
 const postsResult = (r: RequestRecord) => r.files.some((f) => f.filename.startsWith('job-'));
 

@@ -10,8 +10,9 @@ import { afterEach, expect, it } from 'vitest';
 import { startBot, type RunningBot } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import { spawnBot, fakeWorld, type BotProcess } from '../support/bot-process.ts';
-import type { FakeDiscord, InteractionHandle, MessageRecord } from '../../src/sandbox/discord-server/index.ts';
+import type { FakeDiscord, InteractionHandle } from '../../src/sandbox/discord-server/index.ts';
 import { embeddedPipeline } from '../support/model.ts';
+import { hasImage } from '../support/bot-harness.ts';
 
 const faultyMain = fileURLToPath(new URL('./main-with-fault.ts', import.meta.url));
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -19,7 +20,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
 const answer = (discord: FakeDiscord, cmd: InteractionHandle) =>
   discord.waitFor(() => cmd.followups[0] ?? (cmd.original?.content ? cmd.original : undefined), { timeoutMs: 30_000 });
 

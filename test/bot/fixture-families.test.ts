@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPngText } from '../../src/diffusion/png.ts';
-import { buttonIds, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
+import { buttonIds, hasImage, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
 import type { MessageRecord } from '../../src/sandbox/discord-server/index.ts';
 import { fixturePath } from '../support/repo-paths.ts';
 
@@ -22,7 +22,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
 const picture = (m: MessageRecord) => m.attachments.find((a) => a.filename.startsWith('job-'))!;
 
 describe.each(FAMILIES)('the %s fixture through the bot', (model) => {

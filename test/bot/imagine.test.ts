@@ -1,8 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPngText } from '../../src/diffusion/png.ts';
-import { buttonIds, startHarness, type Harness, jobOf } from '../support/bot-harness.ts';
-import type { MessageRecord } from '../../src/sandbox/discord-server/index.ts';
+import { buttonIds, hasImage, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -12,7 +11,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
 const pngSize = async (bytes: Buffer) => {
   const meta = await sharp(bytes).metadata();
   return [meta.width, meta.height];

@@ -12,7 +12,7 @@ import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
 import { readPngText } from '../../src/diffusion/png.ts';
-import { buttonIds, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
+import { buttonIds, hasImage, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
 import type { InteractionHandle, MessageRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 import { EMBEDDED_MODEL_DIR } from '../support/model.ts';
 
@@ -38,7 +38,6 @@ afterAll(async () => {
   rmSync(modelsDir, { recursive: true, force: true });
 });
 
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
 const picture = (m: MessageRecord) => m.attachments.find((a) => a.filename.startsWith('job-'))!;
 
 function answer(cmd: InteractionHandle): Promise<MessageRecord> {

@@ -5,7 +5,7 @@
 import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GORE_SPELLINGS } from '../support/banned-spellings.ts';
-import { buttonIds, startHarness, type Harness } from '../support/bot-harness.ts';
+import { buttonIds, hasImage, startHarness, type Harness } from '../support/bot-harness.ts';
 import type { InteractionHandle, MessageRecord, OptionValue, SlashCommandInput, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 
 let h: Harness;
@@ -20,7 +20,6 @@ afterAll(async () => {
 });
 
 const EPHEMERAL = 64;
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
 const FORBIDDEN = 'Only members with the Manage Server permission can do this.';
 
 function answer(cmd: InteractionHandle): Promise<MessageRecord> {

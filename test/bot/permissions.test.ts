@@ -5,7 +5,7 @@
  */
 import { PermissionFlagsBits as P } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
+import { hasImage, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
 import type { ChannelRecord, InteractionHandle, MessageRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 
 const EPHEMERAL = 64;
@@ -19,7 +19,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
 const jobsOf = (user: UserRecord) => h.bot.store.jobs.listRecentByUser(user.id, { limit: 50 });
 const ledger = (user: UserRecord) => h.bot.store.ledger.history(h.discord.guild.id, user.id, { limit: 50 });
 

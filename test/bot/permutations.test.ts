@@ -4,7 +4,7 @@
  * message and charged; too many combinations, or too few credits for all, queue nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
+import { hasImage, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
 import type { MessageRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 
 let h: Harness;
@@ -17,7 +17,6 @@ afterAll(async () => {
 });
 
 const EPHEMERAL = 64;
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
 const ledger = (user: UserRecord) => h.bot.store.ledger.history(h.discord.guild.id, user.id, { limit: 50 });
 const jobsOf = (user: UserRecord) => h.bot.store.jobs.listRecentByUser(user.id, { guildId: h.discord.guild.id, limit: 50 });
 

@@ -5,7 +5,7 @@
  * With remix off the button starts the variation at once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buttonIds, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
+import { buttonIds, hasImage, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
 import type { MessageRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 
 let h: Harness;
@@ -17,7 +17,6 @@ afterAll(async () => {
 });
 
 const EPHEMERAL = 64;
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
 const reservations = async (user: UserRecord) =>
   (await h.bot.store.ledger.history(h.discord.guild.id, user.id, { limit: 100 })).filter((e) => e.reason === 'reserve');
 const jobsOf = (user: UserRecord) => h.bot.store.jobs.listRecentByUser(user.id, { guildId: h.discord.guild.id, limit: 50 });

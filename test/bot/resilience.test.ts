@@ -1,11 +1,9 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness, jobOf } from '../support/bot-harness.ts';
-import type { MessageRecord } from '../../src/sandbox/discord-server/index.ts';
+import { hasImage, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
 import { TestClock } from '../support/test-clock.ts';
 
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();

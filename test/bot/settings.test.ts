@@ -4,7 +4,7 @@
  * given (options, inline flags) wins; bad values are refused naming them, and nothing is stored.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
+import { hasImage, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
 import type { MessageRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 
 let h: Harness;
@@ -16,7 +16,6 @@ afterAll(async () => {
 });
 
 const EPHEMERAL = 64;
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
 
 async function settings(user: UserRecord, options: Record<string, string | number | boolean> = {}): Promise<MessageRecord> {
   const cmd = h.discord.slashCommand({ name: 'settings', user, options });

@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buttonIds, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
+import { buttonIds, hasImage, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
 import type { MessageRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 
 let h: Harness;
@@ -18,7 +18,6 @@ afterAll(async () => {
 });
 
 const EPHEMERAL = 64;
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
 const imageOf = (m: MessageRecord) => m.attachments.find((a) => a.filename.startsWith('job-'))!.bytes;
 const ledger = (user: UserRecord) => h.bot.store.ledger.history(h.discord.guild.id, user.id, { limit: 100 });
 const jobsOf = (user: UserRecord) => h.bot.store.jobs.listRecentByUser(user.id, { limit: 100 });

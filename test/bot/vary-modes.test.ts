@@ -4,7 +4,7 @@
  * configured strength, charged once; a forged one starts and charges nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buttonIds, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
+import { buttonIds, hasImage, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
 import { readPngText } from '../../src/diffusion/png.ts';
 import type { MessageRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 
@@ -17,7 +17,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
 const EPHEMERAL = 64;
 type Button = { custom_id: string; label: string };
 const buttonsOf = (m: MessageRecord) => (m.components as Array<{ components: Button[] }>).flatMap((r) => r.components);

@@ -5,7 +5,7 @@
  * working after a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buttonIds, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
+import { buttonIds, hasImage, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { decodeImage } from '../../src/diffusion/png.ts';
@@ -20,7 +20,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
 type Button = { custom_id: string; label: string };
 const buttonsOf = (m: MessageRecord) => (m.components as Array<{ components: Button[] }>).flatMap((r) => r.components);
 const reservations = async (user: UserRecord) =>

@@ -1,29 +1,13 @@
 /** `npm run imagine -- --film` and `--forward`: the real CLI as a child process, on the embedded model. */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMBEDDED_MODEL_DIR } from '../support/model.ts';
-import { repoRoot } from '../support/repo-paths.ts';
+import { runImagineCli } from '../support/cli-run.ts';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function imagine(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      path.join(repoRoot, 'node_modules/.bin/tsx'),
-      ['src/cli/imagine.ts', ...args],
-      { cwd: repoRoot, env: { ...process.env, MODEL_DIR: EMBEDDED_MODEL_DIR, ORT_THREADS: '1', ORT_PROVIDER: 'cpu' }, timeout: 90_000 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const imagine = (args: string[]) => runImagineCli(args, EMBEDDED_MODEL_DIR, 90_000);
 
 let tmp: string;
 let picture: string;

@@ -2,7 +2,6 @@
  * `npm run imagine` with MODEL_DIR pointing at other model folders: what a host sees when bringing
  * their own model. Refused kinds get one line naming what was found and what is supported.
  */
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,24 +9,9 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseParameters, readPngText } from '../../src/diffusion/png.ts';
 import { fixtureDir } from '../diffusion/diffusers-fixtures.ts';
-import { repoRoot } from '../support/repo-paths.ts';
+import { runImagineCli } from '../support/cli-run.ts';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function imagineWith(modelDir: string, args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      path.join(repoRoot, 'node_modules/.bin/tsx'),
-      ['src/cli/imagine.ts', ...args],
-      { cwd: repoRoot, env: { ...process.env, MODEL_DIR: modelDir, ORT_THREADS: '1', ORT_PROVIDER: 'cpu' }, timeout: 120_000 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const imagineWith = (modelDir: string, args: string[]) => runImagineCli(args, modelDir);
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'imagine-models-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

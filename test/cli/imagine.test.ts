@@ -1,5 +1,4 @@
 /** `npm run imagine`: the real CLI as a child process, on the embedded model (or TEST_MODEL_DIR). */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,29 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readModelFolder } from '../../src/diffusion/model-folder.ts';
 import { parseParameters, readPngText } from '../../src/diffusion/png.ts';
 import { EMBEDDED_MODEL_DIR, embeddedPipeline } from '../support/model.ts';
-import { repoRoot } from '../support/repo-paths.ts';
+import { runImagineCli } from '../support/cli-run.ts';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function imagine(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      path.join(repoRoot, 'node_modules/.bin/tsx'),
-      ['src/cli/imagine.ts', ...args],
-      {
-        cwd: repoRoot,
-        // One onnxruntime thread: the suite shares two cores.
-        env: { ...process.env, MODEL_DIR: EMBEDDED_MODEL_DIR, ORT_THREADS: '1', ORT_PROVIDER: 'cpu' },
-        timeout: 90_000,
-      },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const imagine = (args: string[]) => runImagineCli(args, EMBEDDED_MODEL_DIR, 90_000);
 
 let tmp: string;
 let native: { width: number; height: number };

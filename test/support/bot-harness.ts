@@ -76,7 +76,8 @@ export async function jobOf(h: Harness, messageId: string) {
   return h.discord.waitFor(() => h.bot.store.jobs.findByResultMessage(messageId));
 }
 
-const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
+/** A message that shows a job's result (its picture, grid or film). */
+export const hasImage = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
 
 /** How an /imagine ended: its result, or the refusal the member read. */
 export function imagineOutcome(h: Harness, cmd: InteractionHandle): Promise<{ result?: MessageRecord; refusal?: MessageRecord }> {
