@@ -6,8 +6,8 @@
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buttonIds, hasImage, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
-import type { MessageRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
+import { buttonIds, buttonsOf, hasImage, jobOf, reservations, startHarness, type Harness } from '../support/bot-harness.ts';
+import type { MessageRecord } from '../../src/sandbox/discord-server/index.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -18,10 +18,6 @@ afterAll(async () => {
 });
 
 const EPHEMERAL = 64;
-type Button = { custom_id: string; label: string };
-const buttonsOf = (m: MessageRecord) => (m.components as Array<{ components: Button[] }>).flatMap((r) => r.components);
-const reservations = async (user: UserRecord) =>
-  (await h.bot.store.ledger.history(h.discord.guild.id, user.id, { limit: 100 })).filter((e) => e.reason === 'reserve');
 /** The job's attachment: a film's WebP, or a picture's PNG. */
 const filmOf = (m: MessageRecord) => m.attachments.find((a) => a.filename.startsWith('job-'))!;
 
@@ -62,7 +58,7 @@ describe('🎞️ posts the reverse process of a result', () => {
     expect(meta.delay!.at(-1)).toBeGreaterThan(meta.delay![0]);
     // The film is a finished thing: nothing to press under it.
     expect(result.components).toEqual([]);
-    const reserved = await reservations(presser);
+    const reserved = await reservations(h, presser);
     expect(reserved).toHaveLength(1);
     expect(reserved[0]).toMatchObject({ jobId: job.id, delta: -1 });
   });
@@ -77,7 +73,7 @@ describe('🎞️ posts the reverse process of a result', () => {
     // The last frame is the grid the member saw, as posted.
     const posted = await sharp(filmOf(grid).bytes).metadata();
     expect(meta.width! / (meta.pageHeight ?? meta.height!)).toBeCloseTo(posted.width! / posted.height!, 2);
-    expect((await reservations(presser)).map((e) => e.delta)).toEqual([-1]);
+    expect((await reservations(h, presser)).map((e) => e.delta)).toEqual([-1]);
   });
 
   it('/show of a film re-posts the animated WebP, without buttons', async () => {
@@ -102,13 +98,13 @@ describe('🎞️ posts the reverse process of a result', () => {
     const presser = h.discord.newMember({ username: 'forger' });
     const film = await h.discord.clickButton(single, `f:${singleId}`, presser).waitForOriginal(hasImage, { timeoutMs: 120_000 });
     const filmJob = await jobOf(h, film.id);
-    const before = (await reservations(presser)).length;
+    const before = (await reservations(h, presser)).length;
     const [refusal] = await h.discord.forgeButtonClick(single, `f:${filmJob.id}`, presser).waitForFollowups(1, { timeoutMs: 30_000 });
     expect(refusal.flags & EPHEMERAL).toBe(EPHEMERAL);
     expect(refusal.content).toContain(`job ${filmJob.id} is a film of job ${singleId}`);
     const [missing] = await h.discord.forgeButtonClick(single, 'f:987654', presser).waitForFollowups(1, { timeoutMs: 30_000 });
     expect(missing.content).toBe('There is no job 987654 in this server, so this button cannot start anything. Nothing was queued or charged.');
-    expect(await reservations(presser)).toHaveLength(before);
+    expect(await reservations(h, presser)).toHaveLength(before);
   });
 
   it('/diffuse job: index: posts the forward process of that picture, 20 frames ending in noise, charged one credit, recorded with its parent', async () => {
@@ -122,14 +118,14 @@ describe('🎞️ posts the reverse process of a result', () => {
     expect(filmOf(result).filename).toBe(`job-${job.id}.webp`);
     expect(meta.pages).toBe(20);
     expect(meta.delay!.at(-1)).toBeGreaterThan(meta.delay![0]);
-    expect((await reservations(member)).map((e) => e.delta)).toEqual([-1]);
+    expect((await reservations(h, member)).map((e) => e.delta)).toEqual([-1]);
   });
 
   it('/diffuse of a missing job, a missing picture or a film is refused privately, starting and charging nothing', async () => {
     const member = h.discord.newMember({ username: 'bad-diffuser' });
     const film = await h.discord.clickButton(single, `f:${singleId}`, member).waitForOriginal(hasImage, { timeoutMs: 120_000 });
     const filmJob = await jobOf(h, film.id);
-    const before = (await reservations(member)).length;
+    const before = (await reservations(h, member)).length;
     for (const [options, message] of [
       [{ job: 987654 }, /^There is no job 987654 in this server/],
       [{ job: singleId, index: 3 }, new RegExp(`job ${singleId} has 1 image; there is no image 3`)],
@@ -139,6 +135,6 @@ describe('🎞️ posts the reverse process of a result', () => {
       expect(refusal.flags & EPHEMERAL).toBe(EPHEMERAL);
       expect(refusal.content).toMatch(message);
     }
-    expect(await reservations(member)).toHaveLength(before);
+    expect(await reservations(h, member)).toHaveLength(before);
   });
 });

@@ -5,7 +5,7 @@
  * With remix off the button starts the variation at once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buttonIds, hasImage, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
+import { buttonIds, hasImage, jobOf, reservations, startHarness, type Harness } from '../support/bot-harness.ts';
 import type { MessageRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
 
 let h: Harness;
@@ -17,8 +17,6 @@ afterAll(async () => {
 });
 
 const EPHEMERAL = 64;
-const reservations = async (user: UserRecord) =>
-  (await h.bot.store.ledger.history(h.discord.guild.id, user.id, { limit: 100 })).filter((e) => e.reason === 'reserve');
 const jobsOf = (user: UserRecord) => h.bot.store.jobs.listRecentByUser(user.id, { guildId: h.discord.guild.id, limit: 50 });
 
 async function setRemix(member: UserRecord, value: 'on' | 'off') {
@@ -52,7 +50,7 @@ describe('remix: a variation button asks for the prompt first', () => {
     const job = await jobOf(h, result.id);
     expect(job).toMatchObject({ kind: 'vary', prompt: 'a blue star', parentJobId: parentId, parentImageIndex: 0, userId: member.id, status: 'done', count: 1 });
     expect(result.content).toContain('a blue star');
-    const reserved = await reservations(member);
+    const reserved = await reservations(h, member);
     expect(reserved).toHaveLength(1);
     expect(reserved[0]).toMatchObject({ jobId: job.id, delta: -1 });
   });
@@ -68,7 +66,7 @@ describe('remix: a variation button asks for the prompt first', () => {
     expect(refusal.flags & EPHEMERAL).toBe(EPHEMERAL);
     expect(refusal.content).toContain('forbiddenword');
     expect(await jobsOf(member)).toEqual([]);
-    expect(await reservations(member)).toEqual([]);
+    expect(await reservations(h, member)).toEqual([]);
   });
 
   it('with remix on, Vary (Subtle) on a single image opens the modal too; submitted unchanged it varies subtly with the same prompt', async () => {

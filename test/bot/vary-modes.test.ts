@@ -4,9 +4,9 @@
  * configured strength, charged once; a forged one starts and charges nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buttonIds, hasImage, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
+import { buttonIds, buttonsOf, hasImage, jobOf, reservations, startHarness, type Harness } from '../support/bot-harness.ts';
 import { readPngText } from '../../src/diffusion/png.ts';
-import type { MessageRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
+import type { MessageRecord } from '../../src/sandbox/discord-server/index.ts';
 
 let h: Harness;
 // Strong left at its default; Subtle configured, so the configured value is the one used.
@@ -18,10 +18,6 @@ afterAll(async () => {
 });
 
 const EPHEMERAL = 64;
-type Button = { custom_id: string; label: string };
-const buttonsOf = (m: MessageRecord) => (m.components as Array<{ components: Button[] }>).flatMap((r) => r.components);
-const reservations = async (user: UserRecord) =>
-  (await h.bot.store.ledger.history(h.discord.guild.id, user.id, { limit: 100 })).filter((e) => e.reason === 'reserve');
 
 describe('Vary (Strong) and Vary (Subtle) on a single image', () => {
   let single: MessageRecord;
@@ -58,7 +54,7 @@ describe('Vary (Strong) and Vary (Subtle) on a single image', () => {
       expect(result.content).toContain(`(vary of job ${parentId} image 1)`);
       const png = result.attachments.find((a) => a.filename.startsWith('job-'))!;
       expect(readPngText(png.bytes).parameters).toMatch(new RegExp(`Denoising strength: ${strength}$`));
-      const reserved = await reservations(presser);
+      const reserved = await reservations(h, presser);
       expect(reserved).toHaveLength(1);
       expect(reserved[0]).toMatchObject({ jobId: job.id, delta: -1 });
       // The result of a variation is a single image: it has the two buttons too.

@@ -5,12 +5,12 @@
  * working after a restart.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buttonIds, hasImage, jobOf, startHarness, type Harness } from '../support/bot-harness.ts';
+import { buttonIds, buttonsOf, hasImage, jobOf, reservations, startHarness, type Harness } from '../support/bot-harness.ts';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { decodeImage } from '../../src/diffusion/png.ts';
 import { meanAbsDiff } from '../support/model.ts';
-import type { MessageRecord, UserRecord } from '../../src/sandbox/discord-server/index.ts';
+import type { MessageRecord } from '../../src/sandbox/discord-server/index.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -20,10 +20,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-type Button = { custom_id: string; label: string };
-const buttonsOf = (m: MessageRecord) => (m.components as Array<{ components: Button[] }>).flatMap((r) => r.components);
-const reservations = async (user: UserRecord) =>
-  (await h.bot.store.ledger.history(h.discord.guild.id, user.id, { limit: 100 })).filter((e) => e.reason === 'reserve');
 const imageOf = (m: MessageRecord) => decodeImage(m.attachments.find((a) => a.filename.startsWith('job-'))!.bytes);
 
 describe('Zoom Out and Pan on a single image', () => {
@@ -42,7 +38,7 @@ describe('Zoom Out and Pan on a single image', () => {
   it('a count:1 result shows Zoom Out 2x, Zoom Out 1.5x and the four pans, labelled exactly, at most 5 to a row', async () => {
     const labels = buttonsOf(single).map((b) => b.label);
     for (const label of ['Zoom Out 2x', 'Zoom Out 1.5x', '⬅️', '➡️', '⬆️', '⬇️']) expect(labels).toContain(label);
-    const rows = single.components as Array<{ components: Button[] }>;
+    const rows = single.components as Array<{ components: ReturnType<typeof buttonsOf> }>;
     expect(rows.length).toBeLessThanOrEqual(5);
     for (const r of rows) expect(r.components.length).toBeLessThanOrEqual(5);
     const ids = buttonIds(single.components).flat();
@@ -62,7 +58,7 @@ describe('Zoom Out and Pan on a single image', () => {
     expect(result.content).toContain(`(zoom of job ${parentId} image 1)`);
     const img = await imageOf(result);
     expect([img.width, img.height]).toEqual([parentSize.width, parentSize.height]);
-    const reserved = await reservations(presser);
+    const reserved = await reservations(h, presser);
     expect(reserved).toHaveLength(1);
     expect(reserved[0]).toMatchObject({ jobId: job.id, delta: -1 });
     // Its result is a single image, so it can be zoomed again.
@@ -77,7 +73,7 @@ describe('Zoom Out and Pan on a single image', () => {
     expect(job).toMatchObject({ kind: 'pan', canvas: 'pan:right', userId: presser.id, parentJobId: parentId, parentImageIndex: 0, width, height: parentSize.height, status: 'done', cost: 1 });
     const img = await imageOf(result);
     expect([img.width, img.height]).toEqual([width, parentSize.height]);
-    const reserved = await reservations(presser);
+    const reserved = await reservations(h, presser);
     expect(reserved).toHaveLength(1);
     expect(reserved[0]).toMatchObject({ jobId: job.id, delta: -1 });
   });
@@ -87,13 +83,13 @@ describe('Zoom Out and Pan on a single image', () => {
     // Two pans right: 1.5x, then 2.25x the width, beyond the model's 2x native limit.
     const once = await h.discord.clickButton(single, `p:${parentId}:0:right`, presser).waitForOriginal(hasImage, { timeoutMs: 120_000 });
     const wide = await jobOf(h, once.id);
-    const before = (await reservations(presser)).length;
+    const before = (await reservations(h, presser)).length;
     const jobsBefore = (await h.bot.store.jobs.listRecentByUser(presser.id, { limit: 100 })).length;
     const [refusal] = await h.discord.clickButton(once, `p:${wide.id}:0:right`, presser).waitForFollowups(1, { timeoutMs: 60_000 });
     expect(refusal.flags & 64).toBe(64);
     expect(refusal.content).toMatch(new RegExp(`would make (\\d+)x${wide.height}, which .* cannot: size \\1x${wide.height} is not allowed: width and height must be multiples of \\d+ from \\d+ to \\d+`));
     expect(refusal.content).toContain('Nothing was queued or charged.');
-    expect(await reservations(presser)).toHaveLength(before);
+    expect(await reservations(h, presser)).toHaveLength(before);
     expect((await h.bot.store.jobs.listRecentByUser(presser.id, { limit: 100 })).length).toBe(jobsBefore);
   });
 

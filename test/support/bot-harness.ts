@@ -90,3 +90,13 @@ export function imagineOutcome(h: Harness, cmd: InteractionHandle): Promise<{ re
     { timeoutMs: 120_000 },
   );
 }
+
+/** Every button of a message, in row order, with its id and label. */
+export function buttonsOf(m: MessageRecord): Array<{ custom_id: string; label: string }> {
+  return (m.components as Array<{ components: Array<{ custom_id: string; label: string }> }>).flatMap((r) => r.components);
+}
+
+/** A member's reservations in the harness's server: one per job charged, newest first. */
+export async function reservations(h: Harness, user: { id: string }) {
+  return (await h.bot.store.ledger.history(h.discord.guild.id, user.id, { limit: 100 })).filter((e) => e.reason === 'reserve');
+}
