@@ -12,6 +12,7 @@ import { registerEventHandlers } from './discord/event-handlers.ts';
 import { presenterFor, submitJob, type SubmissionDeps } from './discord/job-submission.ts';
 import { FairScheduler } from './queue/index.ts';
 import { DeliveryStage } from './services/delivery.ts';
+import { LocalInference } from './services/inference.ts';
 import { ImageRetention } from './services/image-retention.ts';
 import { JobService } from './services/job-service.ts';
 import { ModelRegistry, releaseSessions } from './services/model-registry.ts';
@@ -113,6 +114,7 @@ async function startLocked(config: Config, opts: StartOptions, log: NonNullable<
     files,
     quota,
     delivery,
+    inference: new LocalInference(models, (m) => log(m)),
     limits: { maxQueuePerGuild: config.queue.maxQueuePerGuild, maxJobsPerUser: config.queue.maxJobsPerUser },
     varyStrengths: config.vary,
     log,

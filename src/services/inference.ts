@@ -1,0 +1,50 @@
+/**
+ * Where a job's engine part runs. The bot's own inference slot (LocalInference) runs the work order
+ * on a model it loads; a gateway hands it to a worker instead (src/remote/remote-inference.ts).
+ * The job service neither knows nor cares which.
+ */
+import type { RgbImage } from '../diffusion/types.ts';
+import type { ModelRegistry } from './model-registry.ts';
+import type { WorkOrder } from './work-order.ts';
+import { runWorkOrder, type Rendered } from './work-runner.ts';
+
+export interface InferenceProgress {
+  step: number;
+  total: number;
+  /** Latent previews, one per image. */
+  previews: RgbImage[];
+}
+
+export interface InferenceOptions {
+  signal: AbortSignal;
+  onStep?: (progress: InferenceProgress) => void;
+  onPhase?: (phase: 'regenerating-source' | 'generating') => void;
+}
+
+/** A finished order's pictures; `release()` once they are saved, so the runner may forget them. */
+export type InferenceResult = Rendered & { release?: () => Promise<void> };
+
+export interface Inference {
+  run(order: WorkOrder, options: InferenceOptions): Promise<InferenceResult>;
+}
+
+/** Runs orders in this process on the registry's models, holding a lease while the engine runs. */
+export class LocalInference implements Inference {
+  readonly #models: ModelRegistry;
+  readonly #log: (message: string) => void;
+
+  constructor(models: ModelRegistry, log: (message: string) => void = () => undefined) {
+    this.#models = models;
+    this.#log = log;
+  }
+
+  async run(order: WorkOrder, options: InferenceOptions): Promise<InferenceResult> {
+    // Held until the engine is done, so the model is not unloaded under this job.
+    const lease = await this.#models.acquire(order.model, options.signal);
+    try {
+      return await runWorkOrder(lease.pipeline, order, { ...options, log: this.#log });
+    } finally {
+      lease.release();
+    }
+  }
+}
