@@ -26,7 +26,17 @@ export type InferenceResult = Rendered & { release?: () => Promise<void> };
 
 export interface Inference {
   run(order: WorkOrder, options: InferenceOptions): Promise<InferenceResult>;
+  /**
+   * The process is going away: from now on an aborted run only stops waiting, and work running
+   * elsewhere (on a worker) goes on, to be collected by the next start.
+   */
+  detach?(): void;
 }
+
+/** Where jobs run, for /info and /mod workers. */
+export type InferenceStatus =
+  | { mode: 'local'; slots: number }
+  | { mode: 'workers'; workers: ReadonlyArray<{ name: string; models: readonly string[]; busy: boolean; done: number; since: number; provider: string }> };
 
 /** Runs orders in this process on the registry's models, holding a lease while the engine runs. */
 export class LocalInference implements Inference {

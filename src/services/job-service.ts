@@ -466,6 +466,7 @@ export class JobService {
    */
   async halt(deliveryWaitMs = 0): Promise<void> {
     this.#halted = true;
+    this.#d.inference.detach?.();
     await this.#d.scheduler.close({ cancel: true }).catch(() => undefined);
     await this.#d.delivery.stop(deliveryWaitMs);
   }

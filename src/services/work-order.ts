@@ -29,6 +29,8 @@ export type Source = { png: string } | { regenerate: Generation; what: string };
 
 export interface WorkOrder {
   jobId: number;
+  /** The job's creation time (ms): with the id, names the job uniquely even across databases. */
+  createdAt: number;
   model: string;
   output: WorkOutput;
   /** The run for 'images' and 'reverse-film'. */
@@ -49,7 +51,7 @@ export interface WorkOrderDeps {
 
 /** Reads what the job starts from; throws when a picture is gone and cannot be made again. */
 export async function workOrderOf(deps: WorkOrderDeps, job: JobRecord): Promise<WorkOrder> {
-  const base = { jobId: job.id, model: job.model };
+  const base = { jobId: job.id, createdAt: job.createdAt.getTime(), model: job.model };
   if (job.kind === 'diffuse') {
     const own = await deps.ownSource?.(job);
     const source = own ? { png: own.toString('base64') } : await sourceOf(deps, job.parentJobId!, job.parentImageIndex!, 0);
