@@ -17,6 +17,7 @@ function modelLine(m: ModelStatus, isDefault: boolean): string {
   if (info) {
     parts.push(`native ${info.sizes.nativeWidth}x${info.sizes.nativeHeight}`);
     parts.push(`${info.defaults.steps} steps, ${info.defaults.sampler}, guidance ${info.defaults.guidance}`);
+    if (info.inpainting) parts.push('inpainting model (Zoom Out and Pan use its own inpainting)');
   }
   return `• ${parts.join(' · ')}${isDefault ? ' ← default here' : ''}`;
 }
