@@ -4,6 +4,7 @@
  */
 import { Events, type Client } from 'discord.js';
 import { once } from 'node:events';
+import path from 'node:path';
 import type { Config } from './config/config.ts';
 import { DiffusionPipeline } from './diffusion/pipeline.ts';
 import type { BotContext } from './discord/bot-context.ts';
@@ -27,7 +28,7 @@ import { acquireInstanceLock, type InstanceLock } from './store/instance-lock.ts
 export const DISCORD_TOKEN_LIFETIME_MS = 15 * 60_000;
 
 export interface StartOptions {
-  /** Reuse a loaded model as the default model (tests load it once per file); it is never unloaded. */
+  /** Reuse a loaded model for the model whose folder it was loaded from (tests load it once per file); it is never unloaded. */
   pipeline?: DiffusionPipeline;
   /** Interaction token lifetime; Discord's is 15 minutes (tests shorten it). */
   tokenLifetimeMs?: number;
@@ -85,7 +86,7 @@ async function startLocked(config: Config, opts: StartOptions, log: NonNullable<
       // A gateway never loads a model: it plans with what its workers announced.
       config.redis
         ? Promise.reject(new UserError('model.no-worker', `no worker serving the model "${entry.name}" has started yet, so its jobs cannot be planned; nothing was queued or charged`))
-        : given && entry.name === config.models.defaultName
+        : given && path.resolve(entry.dir) === path.resolve(given.info.dir)
           ? Promise.resolve(given)
           : DiffusionPipeline.load(entry.dir, { provider: config.model.provider, deviceId: config.model.deviceId, threads: config.model.threads, maxBatch: config.model.maxBatch, warn: (m) => log(m) }),
     unload: (_entry, pipeline) => (pipeline === given ? Promise.resolve() : releaseSessions(pipeline)),
