@@ -9,6 +9,7 @@ import { DiffusionPipeline, type ModelInfo } from '../diffusion/pipeline.ts';
 import type { FairScheduler } from '../queue/index.ts';
 import type { InferenceStatus } from '../services/inference.ts';
 import { ModelRegistry } from '../services/model-registry.ts';
+import { jobIdOfRemote } from './protocol.ts';
 import { RemoteInference } from './remote-inference.ts';
 import { startWorker, type RunningWorker } from './worker.ts';
 import { WorkerDirectory } from './worker-directory.ts';
@@ -96,7 +97,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
     },
     status: () => ({
       mode: 'workers',
-      workers: directory.workers.map((w) => ({ name: w.name, models: w.models, busy: w.running !== null, done: w.done, since: w.startedAt, provider: w.provider })),
+      workers: directory.workers.map((w) => ({ name: w.name, models: w.models, job: jobIdOfRemote(w.running), done: w.done, since: w.startedAt, provider: w.provider })),
     }),
     async close() {
       await directory.stop();

@@ -26,6 +26,12 @@ export function remoteJobId(order: Pick<WorkOrder, 'jobId' | 'createdAt'>): stri
   return `job-${order.jobId}-${order.createdAt}`;
 }
 
+/** The bot's job id in a queue job id (`job-<id>-<created>`); null for anything else. */
+export function jobIdOfRemote(id: string | null): number | null {
+  const m = id ? /^job-(\d+)-/.exec(id) : null;
+  return m ? Number(m[1]) : null;
+}
+
 export interface RemoteJobData {
   order: WorkOrder;
   /** The worker sends previews at most this often. */

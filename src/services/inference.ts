@@ -36,7 +36,19 @@ export interface Inference {
 /** Where jobs run, for /info and /mod workers. */
 export type InferenceStatus =
   | { mode: 'local'; slots: number }
-  | { mode: 'workers'; workers: ReadonlyArray<{ name: string; models: readonly string[]; busy: boolean; done: number; since: number; provider: string }> };
+  | { mode: 'workers'; workers: readonly WorkerStatus[] };
+
+export interface WorkerStatus {
+  name: string;
+  models: readonly string[];
+  /** The bot job it is running, if any. */
+  job: number | null;
+  /** Jobs it finished since it started. */
+  done: number;
+  /** When it started (ms since the epoch). */
+  since: number;
+  provider: string;
+}
 
 /** Runs orders in this process on the registry's models, holding a lease while the engine runs. */
 export class LocalInference implements Inference {
