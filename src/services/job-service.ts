@@ -10,7 +10,7 @@ import { JobRefusedError, type FairScheduler } from '../queue/index.ts';
 import type { ImageFiles, JobRecord, Store } from '../store/index.ts';
 import type { DeliveryStage } from './delivery.ts';
 import { previewPng } from './generation.ts';
-import type { Inference } from './inference.ts';
+import type { Inference, InferenceResult } from './inference.ts';
 import { workOrderOf, type WorkOrderDeps } from './work-order.ts';
 import { cancelOutcome, type CancelOutcome } from './job-cancellation.ts';
 import { recoverJobs, type RecoveryReport } from './job-recovery.ts';
@@ -247,18 +247,14 @@ export class JobService {
     this.#active.set(job.id, entry);
     let ticket;
     try {
-      ticket = this.#d.scheduler.submit({ id: String(job.id), guildId: job.guildId, userId: job.userId, pool: job.model, run: (signal) => this.#generate(entry, signal) });
+      ticket = this.#d.scheduler.submit({ id: String(job.id), guildId: job.guildId, userId: job.userId, pool: job.model, run: (signal) => this.#infer(entry, signal) });
     } catch (err) {
       this.#active.delete(job.id);
       throw err;
     }
     void this.#track(
       ticket.done.then(
-        (stored) => {
-          entry.endGeneration();
-          if (stored) return this.#deliver(entry, stored);
-          this.#active.delete(job.id);
-        },
+        (made) => this.#finish(entry, made),
         (err) =>
           this.#afterFailure(entry, err).finally(() => {
             entry.endGeneration();
@@ -273,10 +269,11 @@ export class JobService {
   }
 
   /**
-   * The slot's part: run the engine (here or on a worker) and save the images, then mark the job
-   * generated. Answers the saved result, or undefined when the job was not this process's to run.
+   * The slot's part: run the engine (here or on a worker), and nothing more, so the slot (or the
+   * worker) takes its next job while this one's pictures are saved. Answers the pictures, or
+   * undefined when the job was not this process's to run.
    */
-  async #generate(entry: Active, signal: AbortSignal): Promise<StoredResult | undefined> {
+  async #infer(entry: Active, signal: AbortSignal): Promise<InferenceResult | undefined> {
     const { store, files, inference } = this.#d;
     if (this.#halted) throw new Error('halted');
     const started = await store.jobs.markRunning(entry.job.id);
@@ -293,6 +290,28 @@ export class JobService {
     // A cancel that came in the last instant still wins: nothing is charged for it.
     signal.throwIfAborted();
     if (this.#halted) throw new Error('halted');
+    // Made: from here on a cancel is too late, and says so.
+    entry.phase = 'posting';
+    return rendered;
+  }
+
+  /** After the slot: save the pictures, mark the job generated, post it. */
+  async #finish(entry: Active, made: InferenceResult | undefined): Promise<void> {
+    let stored: StoredResult | undefined;
+    try {
+      stored = made && (await this.#save(entry, made));
+    } catch (err) {
+      await this.#afterFailure(entry, err);
+    }
+    entry.endGeneration();
+    if (stored) return this.#deliver(entry, stored);
+    this.#active.delete(entry.job.id);
+  }
+
+  async #save(entry: Active, rendered: InferenceResult): Promise<StoredResult | undefined> {
+    const { store, files } = this.#d;
+    const job = entry.job;
+    if (this.#halted) throw new Error('halted');
     const stored = rendered.kind === 'film' ? await saveFilmResult(files, job.id, rendered) : await saveResult(store, files, job.id, rendered);
     if (this.#halted) throw new Error('halted');
     const generated = await store.jobs.markGenerated(job.id);
@@ -300,7 +319,6 @@ export class JobService {
     await rendered.release?.().catch((err) => this.#log(`job ${job.id}: could not release its result`, err));
     if (!generated.ok) return undefined;
     entry.job = generated.job;
-    entry.phase = 'posting';
     return stored;
   }
 
@@ -356,6 +374,9 @@ export class JobService {
       entry.cancelReason ??= job.userId === by.userId ? 'cancelled by you' : 'cancelled by a moderator';
       asked = true;
       this.#d.scheduler.cancel(String(jobId));
+      await entry.generationEnded;
+    } else if (entry) {
+      // Made, and being saved: too late; answer once it is recorded as made.
       await entry.generationEnded;
     }
     return cancelOutcome(this.#d.store, jobId, asked);
