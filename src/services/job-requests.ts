@@ -34,8 +34,8 @@ export type JobAsk =
   | { kind: 'upscale'; parent: JobRecord; index: number }
   /** `prompt`: what a member wrote in the remix modal, in place of the parent's. */
   | { kind: 'vary'; parent: JobRecord; index: number; mode?: VaryMode; prompt?: string }
-  /** Zoom Out / Pan of one image: `op` says which (src/services/canvas-ops.ts). */
-  | { kind: 'zoom' | 'pan'; parent: JobRecord; index: number; op: CanvasOpName };
+  /** Zoom Out / Pan of one image: `op` says which (src/services/canvas-ops.ts); `prompt` as for a variation. */
+  | { kind: 'zoom' | 'pan'; parent: JobRecord; index: number; op: CanvasOpName; prompt?: string };
 
 export interface PlannedJob {
   kind: JobKind;
@@ -115,6 +115,11 @@ export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.inf
   if (!Number.isInteger(ask.index) || ask.index < 0 || ask.index >= p.count) {
     throw new UserError('job.image', `job ${p.id} has ${p.count} image${p.count === 1 ? '' : 's'}; there is no image ${ask.index + 1}`);
   }
+  // Remix: what the member wrote in the modal replaces the parent's prompt.
+  const asked = ask.kind === 'vary' || ask.kind === 'zoom' || ask.kind === 'pan' ? ask.prompt : undefined;
+  const remixed = asked?.trim();
+  if (asked !== undefined && !remixed) throw new UserError('option.prompt', 'the remixed prompt is empty; write what to draw');
+  if (remixed) base.prompt = remixed;
   if (ask.kind === 'diffuse') {
     // The image's own size and seed (the seed picks the noise ε); steps do not matter to the forward process.
     const resolved = resolveOrRefuse(pipeline, { ...base, seed: (p.seed + ask.index) >>> 0, n: 1, width: p.width, height: p.height }, name);
@@ -146,12 +151,8 @@ export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.inf
     const resolved = resolveOrRefuse(pipeline, { ...base, seed: (p.seed + ask.index) >>> 0, n: 1, ...size, outpaint: canvas }, name);
     return { kind: ask.kind, resolved, parentJobId: p.id, parentImageIndex: ask.index, canvas: ask.op };
   }
-  const asked = ask.kind === 'vary' ? ask.prompt : undefined;
-  const remixed = asked?.trim();
-  if (asked !== undefined && !remixed) throw new UserError('option.prompt', 'the remixed prompt is empty; write what to draw');
   const resolved = resolveOrRefuse(pipeline, {
     ...base,
-    ...(remixed ? { prompt: remixed } : {}),
     n: 1,
     width: p.width,
     height: p.height,
