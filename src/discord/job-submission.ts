@@ -15,6 +15,7 @@ import { acknowledge, waitingOutRateLimits } from './acknowledge.ts';
 import { requireJobPermissions } from './bot-permissions.ts';
 import { guildAttachmentLimit } from './fit-attachment.ts';
 import { JobPresenter, NO_PINGS, type PresenterOptions, type PresenterTarget } from './job-presenter.ts';
+import { quotePrompt } from './result-message.ts';
 import { expandPermutations } from '../text/permutations.ts';
 
 export type AnyInteraction = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
@@ -41,16 +42,11 @@ export function tokenExpiry(createdAt: number, lifetimeMs: number): number {
   return createdAt + lifetimeMs - Math.min(60_000, lifetimeMs / 10);
 }
 
-export function presenterFor(
-  deps: SubmissionDeps,
-  job: JobRecord,
-  extra: Partial<PresenterTarget> = {},
-  more: { followUpAfter?: Promise<unknown>; onFirstShown?: PresenterOptions['onFirstShown'] } = {},
-): JobPresenter {
+export function presenterFor(deps: SubmissionDeps, job: JobRecord, extra: Partial<PresenterTarget> = {}, more: { onFirstShown?: PresenterOptions['onFirstShown'] } = {}): JobPresenter {
   // A job that already has its message (after a restart, a permutation's followup) keeps editing that one.
   const interaction =
     job.interactionToken && job.tokenExpiresAt
-      ? { token: job.interactionToken, expiresAt: job.tokenExpiresAt.getTime(), messageId: job.replyMessageId ?? undefined, followUpAfter: more.followUpAfter }
+      ? { token: job.interactionToken, expiresAt: job.tokenExpiresAt.getTime(), messageId: job.replyMessageId ?? undefined }
       : undefined;
   return new JobPresenter(
     deps.rest,
@@ -153,26 +149,28 @@ export async function submitJob(deps: SubmissionDeps, interaction: AnyInteractio
   }
 }
 
-function requesterOf(deps: SubmissionDeps, interaction: AnyInteraction & { guildId: string }) {
+function requesterOf(deps: SubmissionDeps, interaction: AnyInteraction & { guildId: string }, messageIds?: readonly string[]) {
   const expiresAt = new Date(tokenExpiry(interaction.createdTimestamp, deps.tokenLifetimeMs));
   return {
     guildId: interaction.guildId,
     channelId: interaction.channelId!,
     userId: interaction.user.id,
     userName: interaction.user.username,
-    interaction: { id: interaction.id, token: interaction.token, expiresAt },
+    interaction: { id: interaction.id, token: interaction.token, expiresAt, messageIds },
     attachmentSizeLimit: Math.min(interaction.attachmentSizeLimit, guildAttachmentLimit(interaction.guild?.premiumTier)),
   };
 }
 
 /**
  * One /imagine whose prompt has {a, b} permutations: a job per combination, each checked as a
- * single one is, then admitted all or none. The first job shows in the reply; each other one in a
- * followup of its own, created once the reply has left "thinking…".
+ * single one is, then admitted all or none. The first job shows in the reply, each other one in a
+ * followup of its own. Those messages are made before the jobs, and each job is created knowing
+ * its own, so no job ever shows in another's message, also when a restart resumes it.
  */
 async function submitPermutations(deps: SubmissionDeps, interaction: AnyInteraction & { guildId: string }, asks: Array<JobAsk & { kind: 'imagine' }>): Promise<void> {
   const guildId = interaction.guildId;
   if (!(await acknowledge(interaction, 'public', deps.log))) return;
+  const messageIds: string[] = [];
   try {
     const plans = [];
     for (const ask of asks) {
@@ -182,19 +180,35 @@ async function submitPermutations(deps: SubmissionDeps, interaction: AnyInteract
       plans.push(plan);
     }
     const hint = await deps.moderation.moderatorHint(guildId);
-    let replyShown!: () => void;
-    const afterReply = new Promise<void>((resolve) => (replyShown = resolve));
-    await deps.jobs.submitAll(
-      requesterOf(deps, interaction),
-      plans,
-      (job, index) => (index === 0 ? presenterFor(deps, job, {}, { onFirstShown: replyShown }) : presenterFor(deps, job, {}, { followUpAfter: afterReply })),
-      hint,
-    );
+    await openMessages(interaction, plans.map((p) => p.resolved.prompt), messageIds);
+    await deps.jobs.submitAll(requesterOf(deps, interaction, messageIds), plans, (job) => presenterFor(deps, job), hint);
   } catch (err) {
+    // Refused after the messages were made (limits, credits): they go, and the refusal is private.
+    await closeMessages(interaction, messageIds, deps.log);
     if (err instanceof UserError) {
       await replyError(interaction, err.message);
       return;
     }
     throw err;
   }
+}
+
+const waitingText = (prompt: string) => `**${quotePrompt(prompt)}**\nWaiting for its turn…`;
+
+/**
+ * The reply leaves "thinking…" first: on Discord the first followup of a deferred interaction
+ * would replace it instead of being a message of its own. Ids are pushed as each message exists.
+ */
+async function openMessages(interaction: AnyInteraction, prompts: string[], ids: string[]): Promise<void> {
+  const [first, ...others] = prompts;
+  ids.push((await waitingOutRateLimits(() => interaction.editReply({ content: waitingText(first), allowedMentions: NO_PINGS }))).id);
+  for (const prompt of others) {
+    ids.push((await waitingOutRateLimits(() => interaction.followUp({ content: waitingText(prompt), allowedMentions: NO_PINGS }))).id);
+  }
+}
+
+async function closeMessages(interaction: AnyInteraction, ids: string[], log: SubmissionDeps['log']): Promise<void> {
+  const [reply, ...followups] = ids;
+  for (const id of followups) await interaction.deleteReply(id).catch((err) => log(`could not delete the waiting message ${id}`, err));
+  if (reply) await interaction.deleteReply().catch((err) => log('could not delete the waiting reply', err));
 }

@@ -147,7 +147,7 @@ export class JobService {
       }
       const created: JobRecord[] = [];
       for (const [i, plan] of plans.entries()) {
-        const newJob = newJobOf(plan, who, costs[i]);
+        const newJob = newJobOf(plan, who, costs[i], i);
         const made = await store.jobs.createReserved(newJob, costs[i] > 0 ? quota.reservation(who.guildId, who.userId, costs[i]) : undefined);
         if (!made.ok) {
           await this.#undo(created, 'refused: not enough credits for all the permutations');

@@ -91,6 +91,8 @@ export interface NewJob {
   interactionId?: string | null;
   interactionToken?: string | null;
   tokenExpiresAt?: Date | null;
+  // The interaction message the job shows in, when known before it is queued (a permutation's followup).
+  replyMessageId?: string | null;
   attachmentSizeLimit?: number | null;
 }
 
