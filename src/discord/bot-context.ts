@@ -14,8 +14,8 @@ export interface BotContext {
   quota: QuotaService;
   moderation: ModerationService;
   settings: MemberSettingsService;
-  /** Start a job for the member behind an interaction: validation, defer, queue, presenter. */
-  submitJob(interaction: AnyInteraction, ask: JobAsk | (() => Promise<JobAsk>)): Promise<void>;
+  /** Start a job for the member behind an interaction: validation, defer, queue, presenter. Answers whether one was queued. */
+  submitJob(interaction: AnyInteraction, ask: JobAsk | (() => Promise<JobAsk>)): Promise<boolean>;
 }
 
 type CommandData = { name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };

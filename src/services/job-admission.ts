@@ -74,6 +74,7 @@ export function newJobOf(plan: PlannedJob, who: Requester, cost: number, index =
     strength: r.strength ?? null,
     chaos: r.chaos ?? null,
     canvas: plan.canvas ?? null,
+    inputPath: plan.inputPath ?? null,
     model: r.model,
     cost,
     interactionId: who.interaction?.id ?? null,

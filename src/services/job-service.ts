@@ -22,6 +22,7 @@ import { planJob, requestOf, type JobAsk, type PlannedJob, type VaryStrengths } 
 import { unknownModel, type ModelRegistry } from './model-registry.ts';
 import type { QuotaService } from './quota-service.ts';
 import { sourceImage } from './source-images.ts';
+import { uploadSource } from './upload-source.ts';
 import { canvasFor } from './canvas-ops.ts';
 import { UserError } from './user-error.ts';
 
@@ -94,13 +95,13 @@ export class JobService {
    */
   async modelFor(guildId: string, ask: JobAsk): Promise<string> {
     const { models, store } = this.#d;
-    if (ask.kind !== 'imagine') {
+    if ('parent' in ask) {
       if (!models.has(ask.parent.model)) {
         throw new UserError('model.gone', `job ${ask.parent.id} was made with the model "${ask.parent.model}", which this bot no longer offers (it offers ${models.names.map((n) => `"${n}"`).join(', ')})`);
       }
       return ask.parent.model;
     }
-    const asked = ask.options.model;
+    const asked = ask.kind === 'imagine' ? ask.options.model : undefined;
     if (asked !== undefined) {
       if (!models.has(asked)) throw unknownModel(asked, models.names);
       return asked;
@@ -330,8 +331,9 @@ export class JobService {
     return stored;
   }
 
-  /** The image a diffuse, zoom or pan job starts from: its parent's, made again from its seed when the file is gone. */
+  /** The image a diffuse, zoom or pan job starts from: its parent's, made again from its seed when the file is gone; or an upload. */
   async #sourceOf(entry: Active, job: JobRecord, pipeline: DiffusionPipeline, signal: AbortSignal) {
+    if (job.inputPath) return uploadSource(this.#d.files, job);
     const image = await sourceImage({ store: this.#d.store, files: this.#d.files, pipeline, log: this.#log }, job.parentJobId!, job.parentImageIndex!, {
       signal,
       onRegenerate: () => (entry.phase = 'regenerating-source'),
