@@ -30,6 +30,10 @@ describe('typed slash commands', () => {
     });
   });
 
+  it('names the file for an attachment option (the file itself travels beside the text)', () => {
+    expect(parse('/diffuse image: cat.png')).toEqual({ name: 'diffuse', options: { image: { attachment: 'cat.png' } } });
+  });
+
   it('refuses what the Discord client would not send, naming the value and what is allowed', () => {
     expect(() => parse('imagine a cat')).toThrow('Commands start with /, e.g. /imagine a red circle');
     expect(() => parse('/paint a cat')).toThrow(/^Unknown command \/paint; the bot registered \/imagine \/cancel/);
