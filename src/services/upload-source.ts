@@ -89,10 +89,21 @@ export async function readUpload(bytes: Buffer, name: string): Promise<{ png: Bu
 
 /** The picture a job with an upload starts from, scaled and cropped (centred) to the job's size. */
 export async function uploadSource(files: ImageFiles, job: JobRecord): Promise<RgbImage> {
-  const png = job.inputPath ? await files.load(job.inputPath) : undefined;
+  const { data, info } = await fitted(files, job)
+    .then((image) => image!.raw().toBuffer({ resolveWithObject: true }));
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+/** The same as a PNG, for whoever runs the engine elsewhere; undefined for a job without an upload. */
+export async function uploadPng(files: ImageFiles, job: JobRecord): Promise<Buffer | undefined> {
+  return (await fitted(files, job))?.png().toBuffer();
+}
+
+async function fitted(files: ImageFiles, job: JobRecord) {
+  if (!job.inputPath) return undefined;
+  const png = await files.load(job.inputPath);
   if (!png) {
     throw new UserError('upload.gone', `the picture uploaded for job ${job.id} is no longer in the image store; attach it to /diffuse image: again`);
   }
-  const { data, info } = await sharp(png).resize(job.width, job.height, { fit: 'cover', position: 'centre' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  return sharp(png).resize(job.width, job.height, { fit: 'cover', position: 'centre' }).removeAlpha().toColourspace('srgb');
 }
