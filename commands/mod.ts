@@ -1,6 +1,6 @@
 /**
  * /mod: moderators' tools for this server: cancel any job, pause and resume the queue, banned
- * words, the moderator role, queue limits, the default model, and the audit log of all of it.
+ * words, the moderator role, queue limits, the default model, the workers, and the audit log.
  *
  * Allowed for Manage Server or the server's moderator role, checked here on every call. No default
  * member permission is set on purpose: Discord would then hide /mod from the moderator role too,
@@ -12,6 +12,7 @@ import { actorOf } from '../src/discord/actor.ts';
 import { auditLine } from '../src/discord/audit-text.ts';
 import { cancelAudit, cancelText } from '../src/discord/cancel-text.ts';
 import type { BotContext } from '../src/discord/bot-context.ts';
+import { workersText } from '../src/discord/workers-text.ts';
 import { LIMIT_RANGES, type LimitsView } from '../src/services/guild-limits.ts';
 import type { Actor } from '../src/services/moderation-service.ts';
 import { UserError } from '../src/services/user-error.ts';
@@ -67,6 +68,7 @@ export function dataFor(models: readonly string[]) {
           o.setName('queue').setDescription('Jobs that may wait in this server\'s queue').setMinValue(LIMIT_RANGES.maxQueuePerGuild.min).setMaxValue(LIMIT_RANGES.maxQueuePerGuild.max),
         ),
     )
+    .addSubcommand((s) => s.setName('workers').setDescription('The inference workers alive, their models and the jobs they run'))
     .addSubcommand((s) =>
       s
         .setName('audit')
@@ -198,6 +200,10 @@ const HANDLERS: Record<string, Handler> = {
     const current = await ctx.moderation.defaultModel(actor.guildId);
     if (current && !models.has(current)) return `This server's default model ${current} is no longer offered, so /imagine uses the bot's default, ${models.defaultName}. ${offered}`;
     return `${current ? `This server's default model is ${current}.` : `This server uses the bot's default model, ${models.defaultName}.`} ${offered}`;
+  },
+
+  async workers(_interaction, ctx) {
+    return workersText(ctx.inferenceStatus());
   },
 
   async audit(interaction, ctx) {

@@ -4,6 +4,7 @@
  */
 import { Events, type Client } from 'discord.js';
 import { once } from 'node:events';
+import path from 'node:path';
 import type { Config } from './config/config.ts';
 import { DiffusionPipeline } from './diffusion/pipeline.ts';
 import type { BotContext } from './discord/bot-context.ts';
@@ -12,8 +13,12 @@ import { registerEventHandlers } from './discord/event-handlers.ts';
 import { presenterFor, submitJob, type SubmissionDeps } from './discord/job-submission.ts';
 import { FairScheduler } from './queue/index.ts';
 import { DeliveryStage } from './services/delivery.ts';
+import { LocalInference, type InferenceStatus } from './services/inference.ts';
+import { startGateway, type Gateway } from './remote/gateway.ts';
+import { UserError } from './services/user-error.ts';
 import { ImageRetention } from './services/image-retention.ts';
 import { JobService } from './services/job-service.ts';
+import { uploadPng } from './services/upload-source.ts';
 import { ModelRegistry, releaseSessions } from './services/model-registry.ts';
 import { ModerationService } from './services/moderation-service.ts';
 import { MemberSettingsService } from './services/member-settings.ts';
@@ -24,7 +29,7 @@ import { acquireInstanceLock, type InstanceLock } from './store/instance-lock.ts
 export const DISCORD_TOKEN_LIFETIME_MS = 15 * 60_000;
 
 export interface StartOptions {
-  /** Reuse a loaded model as the default model (tests load it once per file); it is never unloaded. */
+  /** Reuse a loaded model for the model whose folder it was loaded from (tests load it once per file); it is never unloaded. */
   pipeline?: DiffusionPipeline;
   /** Interaction token lifetime; Discord's is 15 minutes (tests shorten it). */
   tokenLifetimeMs?: number;
@@ -37,6 +42,8 @@ export interface StartOptions {
   debug?: (message: string) => void;
   /** Something broke that leaves two bots possible (the PostgreSQL instance lock was lost); npm start stops. */
   onFatal?: (what: string, err: unknown) => void;
+  /** Gateway: how often the workers' signs of life are read (tests read them often). */
+  workerPollMs?: number;
 }
 
 export interface RunningBot {
@@ -77,19 +84,35 @@ async function startLocked(config: Config, opts: StartOptions, log: NonNullable<
     defaultName: config.models.defaultName,
     maxLoaded: config.models.maxLoaded,
     load: (entry) =>
-      given && entry.name === config.models.defaultName
-        ? Promise.resolve(given)
-        : DiffusionPipeline.load(entry.dir, { provider: config.model.provider, threads: config.model.threads, maxBatch: config.model.maxBatch, warn: (m) => log(m) }),
+      // A gateway never loads a model: it plans with what its workers announced.
+      config.redis
+        ? Promise.reject(new UserError('model.no-worker', `no worker serving the model "${entry.name}" has started yet, so its jobs cannot be planned; nothing was queued or charged`))
+        : given && path.resolve(entry.dir) === path.resolve(given.info.dir)
+          ? Promise.resolve(given)
+          : DiffusionPipeline.load(entry.dir, { provider: config.model.provider, deviceId: config.model.deviceId, threads: config.model.threads, maxBatch: config.model.maxBatch, warn: (m) => log(m) }),
     unload: (_entry, pipeline) => (pipeline === given ? Promise.resolve() : releaseSessions(pipeline)),
     log,
   });
+  const gateway = config.redis ? await startGateway(config, { models, log, pollMs: opts.workerPollMs }) : undefined;
+  try {
+    return await startWith(config, opts, log, lock, models, gateway);
+  } catch (err) {
+    await gateway?.close();
+    throw err;
+  }
+}
+
+async function startWith(config: Config, opts: StartOptions, log: NonNullable<StartOptions['log']>, lock: InstanceLock, models: ModelRegistry, gateway: Gateway | undefined): Promise<RunningBot> {
   // The default model loads at start, as a single model always did: a broken folder stops the
-  // start with its error, and the first job does not wait. The others load on first use.
-  const pipeline = await models.planner(config.models.defaultName);
+  // start with its error, and the first job does not wait. The others load on first use. A
+  // gateway has its sizes and defaults from the workers instead.
+  const info = gateway ? gateway.defaultInfo : (await models.planner(config.models.defaultName)).info;
   const store = await openStore(config.databaseUrl, opts.now ? { now: opts.now } : {});
-  // Per-guild limits come from guild settings and are checked by the job service.
-  const scheduler = new FairScheduler({ slots: config.queue.slots, maxQueuePerGuild: Infinity, maxJobsPerUser: Infinity });
-  const { defaults } = pipeline.info;
+  // Per-guild limits come from guild settings and are checked by the job service. On a gateway,
+  // slots are the workers alive, and a job starts only where a worker serves its model.
+  const scheduler = new FairScheduler({ slots: gateway ? 1 : config.queue.slots, maxQueuePerGuild: Infinity, maxJobsPerUser: Infinity, canStart: gateway?.directory.canStart });
+  gateway?.attach(scheduler);
+  const { defaults } = info;
   const quota = new QuotaService(
     store,
     {
@@ -97,7 +120,7 @@ async function startLocked(config: Config, opts: StartOptions, log: NonNullable<
       resetHourUtc: config.quota.resetHourUtc,
       costPerImage: config.quota.costPerImage,
       creditMode: config.quota.creditMode,
-      referenceJob: { steps: defaults.steps, width: defaults.width ?? pipeline.info.sizes.nativeWidth, height: defaults.height ?? pipeline.info.sizes.nativeHeight },
+      referenceJob: { steps: defaults.steps, width: defaults.width ?? info.sizes.nativeWidth, height: defaults.height ?? info.sizes.nativeHeight },
     },
     opts.now,
   );
@@ -113,6 +136,8 @@ async function startLocked(config: Config, opts: StartOptions, log: NonNullable<
     files,
     quota,
     delivery,
+    inference: gateway ? gateway.inference : new LocalInference(models, (m) => log(m)),
+    ownSource: (job) => uploadPng(files, job),
     limits: { maxQueuePerGuild: config.queue.maxQueuePerGuild, maxJobsPerUser: config.queue.maxJobsPerUser },
     varyStrengths: config.vary,
     log,
@@ -131,7 +156,8 @@ async function startLocked(config: Config, opts: StartOptions, log: NonNullable<
     clock: opts.clock,
     log,
   };
-  const context: BotContext = { config, jobs, quota, moderation, settings, submitJob: (i, ask) => submitJob(deps, i, ask) };
+  const inferenceStatus = (): InferenceStatus => gateway?.status() ?? { mode: 'local', slots: config.queue.slots };
+  const context: BotContext = { config, jobs, quota, moderation, settings, inferenceStatus, submitJob: (i, ask) => submitJob(deps, i, ask) };
   const now = opts.now;
   registerEventHandlers(client, context, deps, { ...(now ? { now: () => now().getTime() } : {}), debug: opts.debug });
   client.on(Events.Error, (err) => log('discord client error', err));
@@ -158,6 +184,8 @@ async function startLocked(config: Config, opts: StartOptions, log: NonNullable<
       // Unfinished jobs stay queued/running/generated in the database and are resumed on the next start.
       await jobs.halt(options.deliveryWaitMs ?? config.delivery.shutdownWaitMs);
       await client.destroy();
+      // Jobs running on workers go on; their results wait in Redis for the next start.
+      await gateway?.close();
       await models.close();
       await store.close();
       await lock.release();

@@ -20,7 +20,12 @@ export interface Config {
   /** Image files older than this many days are deleted (buttons then regenerate them); null keeps them forever. */
   imageRetentionDays: number | null;
   /** How models run; `dir` is the default model's folder (the CLI and benchmarks use it). */
-  model: { dir: string; provider: 'cpu' | 'cuda'; threads: number; maxBatch: number };
+  model: { dir: string; provider: 'cpu' | 'cuda'; deviceId: number; threads: number; maxBatch: number };
+  /**
+   * Scale-out: with a Redis URL, `npm start` is the gateway (Discord, store, fair order) and
+   * `npm run worker` processes run the models. Null: one process does everything.
+   */
+  redis: { url: string; prefix: string } | null;
   /** The models the bot offers (MODELS, or MODEL_DIR alone). */
   models: {
     list: readonly ModelEntry[];
@@ -33,6 +38,7 @@ export interface Config {
     previewIntervalMs: number;
     maxQueuePerGuild: number;
     maxJobsPerUser: number;
+    /** Inference slots in this process: 1 by default alone; 0 by default on a gateway (its workers run the jobs). */
     slots: number;
     /** Jobs one /imagine with {a, b} permutations may become. */
     maxPermutations: number;
@@ -128,6 +134,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const creditMode = str('CREDIT_MODE', 'image');
   if (creditMode !== 'image' && creditMode !== 'compute') problems.push(`CREDIT_MODE must be image or compute, got "${creditMode}"`);
 
+  const redisUrl = str('REDIS_URL');
+  if (redisUrl && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) problems.push(`REDIS_URL must start with redis:// or rediss:// (TLS), got "${redactUrl(redisUrl)}"`);
+  const redisPrefix = str('REDIS_PREFIX', 'imagine-bot');
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(redisPrefix)) problems.push(`REDIS_PREFIX must be 1 to 64 letters, digits, dots, dashes or underscores, got "${redisPrefix}"`);
+
   const modelDir = path.resolve(str('MODEL_DIR', DEFAULT_MODEL_DIR));
   const models = parseModels(str('MODELS'), str('MODEL_DIR'), modelDir, str('DEFAULT_MODEL'), problems);
   const maxLoaded = int('MAX_LOADED_MODELS', 1, 1, MAX_MODELS);
@@ -140,16 +151,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     model: {
       dir: models.list.find((m) => m.name === models.defaultName)?.dir ?? modelDir,
       provider: provider === 'cuda' ? 'cuda' : 'cpu',
+      deviceId: int('ORT_DEVICE_ID', 0, 0, 63),
       threads: int('ORT_THREADS', 0, 0, 256),
       maxBatch: int('UNET_MAX_BATCH', 8, 1, 64),
     },
     models: { ...models, maxLoaded },
+    redis: redisUrl ? { url: redisUrl, prefix: redisPrefix } : null,
     queue: {
       previewIntervalMs: int('PREVIEW_INTERVAL_MS', 2000, 250, 60_000),
       maxQueuePerGuild: int('MAX_QUEUE_PER_GUILD', 20, 1, 1000),
       // 4: a default permutation ({a, b} {c, d}, MAX_PERMUTATIONS) must fit in one member's limit.
       maxJobsPerUser: int('MAX_JOBS_PER_USER', 4, 1, 100),
-      slots: int('INFERENCE_SLOTS', 1, 1, 16),
+      // A gateway runs no inference unless asked: its workers do.
+      slots: redisUrl ? int('INFERENCE_SLOTS', 0, 0, 16) : int('INFERENCE_SLOTS', 1, 1, 16),
       maxPermutations: int('MAX_PERMUTATIONS', 4, 1, 16),
     },
     delivery: {
@@ -233,6 +247,11 @@ function modelNameOf(dir: string): string {
     // No file, or not JSON: the engine reports a broken folder when it loads it.
   }
   return path.basename(dir);
+}
+
+/** A URL with its password hidden, for messages and logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, (_m, auth: string) => `//${auth.includes(':') ? `${auth.slice(0, auth.indexOf(':'))}:***` : '***'}@`);
 }
 
 function deepFreeze<T extends object>(o: T): T {

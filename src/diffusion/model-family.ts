@@ -1,8 +1,9 @@
 /**
  * What kind of model a folder holds, and a clear refusal for the kinds the engine does not run
- * (SD3, Flux, inpainting UNets, the SDXL refiner): one message naming what was found and what is
- * supported, before onnxruntime is asked to run a graph it would fail on with a native stack trace.
- * Decided from the folder's layout, its configs and the UNet graph's inputs, never from a name.
+ * (SD3, Flux, SDXL inpainting UNets, the SDXL refiner, UNets with other inputs): one message naming
+ * what was found and what is supported, before onnxruntime is asked to run a graph it would fail on
+ * with a native stack trace. Decided from the folder's layout, its configs and the UNet graph's
+ * inputs, never from a name. SD 1.x / 2.x inpainting UNets (9 input channels) are run.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -10,7 +11,10 @@ import { ModelFolderError } from './model-folder-error.ts';
 
 export const SUPPORTED_MODELS =
   'supported are Stable Diffusion 1.x and 2.x (epsilon or v-prediction) and SDXL (1.0, its fine-tunes, Turbo, Lightning) ' +
-  'text-to-image UNet models in the diffusers / optimum ONNX layout';
+  'text-to-image UNet models, and SD 1.x / 2.x inpainting UNets (9 input channels), in the diffusers / optimum ONNX layout';
+
+/** Input channels of an inpainting UNet: noisy latents, the mask (1 channel), the masked image's latents. */
+export const inpaintingChannels = (latentChannels: number) => 2 * latentChannels + 1;
 
 function refuse(dir: string, what: string, found: string): never {
   throw new ModelFolderError(`model folder ${dir} holds ${what} (found ${found}), which this bot cannot run; ${SUPPORTED_MODELS}`);
@@ -29,11 +33,19 @@ export function refuseUnsupported(dir: string, index: Record<string, unknown>, u
     const what = /Flux/.test(className) ? 'a Flux model' : 'a diffusion-transformer model such as Flux';
     refuse(dir, what, `transformer/ and no unet/${classNote}`);
   }
-  const inChannels = unetCfg.in_channels;
-  if (inChannels === 9) refuse(dir, 'an inpainting model', 'unet/config.json in_channels 9: latents + mask + masked image');
+  if (unetCfg.in_channels === 9 && has('text_encoder_2')) refuseSdxlInpainting(dir, 'unet/config.json in_channels 9 and text_encoder_2/');
   if (has('text_encoder_2') && !has('text_encoder')) {
     refuse(dir, 'an SDXL refiner', 'text_encoder_2/ without text_encoder/: the refiner conditions on an aesthetic score and only refines');
   }
+}
+
+/**
+ * SDXL inpainting UNets (e.g. diffusers/stable-diffusion-xl-1.0-inpainting-0.1) take the same
+ * concatenation, but no fixture of one has been checked against diffusers' SDXL inpaint pipeline
+ * here, so they are refused rather than run on trust.
+ */
+function refuseSdxlInpainting(dir: string, found: string): never {
+  refuse(dir, 'an SDXL inpainting model', `${found}; inpainting UNets are run for SD 1.x and 2.x only`);
 }
 
 export interface GraphInput {
@@ -45,17 +57,32 @@ export interface GraphInput {
 const KNOWN_INPUTS = new Set(['sample', 'timestep', 'encoder_hidden_states', 'text_embeds', 'time_ids', 'timestep_cond']);
 
 /**
- * Refusals decided from the UNet graph itself, for folders whose configs do not say (an export
- * without unet/config.json, or a folder assembled by hand).
+ * What the UNet graph itself says, for folders whose configs do not (an export without
+ * unet/config.json, or a folder assembled by hand): refusals, and whether it is an inpainting UNet.
+ * The graph's sample channels decide; unet/config.json's in_channels only where the graph leaves
+ * that axis symbolic.
  */
-export function checkUnetInputs(dir: string, family: 'sd' | 'sdxl', latentChannels: number, inputs: readonly GraphInput[]): void {
+export function checkUnetInputs(
+  dir: string,
+  family: 'sd' | 'sdxl',
+  latentChannels: number,
+  inputs: readonly GraphInput[],
+  configInChannels?: number,
+): { inpainting: boolean } {
   const byName = new Map(inputs.map((i) => [i.name, i]));
   const sample = byName.get('sample');
   if (!sample) refuse(dir, 'a UNet without a "sample" input', `unet/model.onnx inputs ${inputs.map((i) => i.name).join(', ')}`);
-  const channels = sample.shape[1];
-  if (channels === 9) refuse(dir, 'an inpainting model', 'a UNet whose sample input has 9 channels: latents + mask + masked image');
-  if (typeof channels === 'number' && channels !== latentChannels) {
-    refuse(dir, `a UNet taking ${channels}-channel samples`, `the VAE's ${latentChannels} latent channels`);
+  const declared = sample.shape[1];
+  const channels = typeof declared === 'number' ? declared : configInChannels;
+  const inpainting = channels === inpaintingChannels(latentChannels);
+  if (inpainting && family === 'sdxl') refuseSdxlInpainting(dir, `a UNet whose sample input has ${channels} channels and text_encoder_2/`);
+  if (channels !== undefined && channels !== latentChannels && !inpainting) {
+    refuse(
+      dir,
+      `a UNet taking ${channels}-channel samples`,
+      `the VAE's ${latentChannels} latent channels; the engine fills ${latentChannels} (text-to-image) or ` +
+        `${inpaintingChannels(latentChannels)} (inpainting: latents + mask + masked image)`,
+    );
   }
   const unknown = inputs.map((i) => i.name).filter((n) => !KNOWN_INPUTS.has(n));
   if (unknown.length > 0) refuse(dir, 'a UNet with inputs this engine does not fill', `unet/model.onnx inputs ${unknown.join(', ')}`);
@@ -70,4 +97,5 @@ export function checkUnetInputs(dir: string, family: 'sd' | 'sdxl', latentChanne
   if (typeof timeIds === 'number' && timeIds !== 6) {
     refuse(dir, 'an SDXL refiner or another SDXL variant', `time_ids of ${timeIds} values (SDXL base takes 6: original size, crop, target size)`);
   }
+  return { inpainting };
 }

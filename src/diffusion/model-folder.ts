@@ -31,7 +31,8 @@ export interface ModelFolder {
   forceZerosForEmptyPrompt: boolean;
   scheduler: SchedulerConfig;
   vae: { scalingFactor: number; shiftFactor: number; latentChannels: number; factor?: number };
-  unet: { sampleSize?: number; downsamples?: number; timeCondProjDim?: number };
+  /** inChannels: unet/config.json's in_channels (9 for inpainting UNets); the graph's own sample shape decides first. */
+  unet: { sampleSize?: number; downsamples?: number; timeCondProjDim?: number; inChannels?: number };
   defaults: { steps: number; guidance: number; sampler: SamplerName; width?: number; height?: number };
   /** Linear latent -> RGB preview (RGB in -1..1), one row of 3 per latent channel. */
   latentRgb?: { factors: number[][]; bias: number[] };
@@ -124,6 +125,7 @@ export function readModelFolder(dir: string): ModelFolder {
       // diffusers' UNet2DConditionModel downsamples between each of its blocks.
       downsamples: unetBlocks ? unetBlocks - 1 : undefined,
       ...(num(unetCfg.time_cond_proj_dim) ? { timeCondProjDim: num(unetCfg.time_cond_proj_dim) } : {}),
+      ...(num(unetCfg.in_channels) ? { inChannels: num(unetCfg.in_channels) } : {}),
     },
     defaults: {
       steps: num(defaults.steps) ?? 25,

@@ -9,6 +9,8 @@ export type ProviderName = 'cpu' | 'cuda';
 
 export interface RuntimeOptions {
   provider?: ProviderName;
+  /** Which GPU the CUDA provider runs on (one worker per GPU); 0 by default. */
+  deviceId?: number;
   /** Intra-op threads per session; 0 lets onnxruntime choose (one per physical core). */
   threads?: number;
   /** Where warnings go (the CUDA fallback); console.warn by default. */
@@ -28,7 +30,7 @@ export async function createSession(file: string, opts: RuntimeOptions = {}): Pr
     executionMode: 'sequential',
     intraOpNumThreads: opts.threads ?? 0,
   };
-  const cuda = () => ort.InferenceSession.create(file, { ...base, executionProviders: ['cuda'], logSeverityLevel: 4 });
+  const cuda = () => ort.InferenceSession.create(file, { ...base, executionProviders: [{ name: 'cuda', deviceId: opts.deviceId ?? 0 }], logSeverityLevel: 4 });
   if (opts.provider === 'cuda' && cudaWorks) {
     if (await cudaWorks) return cuda();
   } else if (opts.provider === 'cuda') {

@@ -1,14 +1,16 @@
 /**
  * The text-to-image pipeline: tokenizer -> text encoder(s) -> sampler loop over the UNet with
  * classifier-free guidance -> VAE decode. A thin loop over typed components, as diffusers' Stable
- * Diffusion and Stable Diffusion XL pipelines; it knows nothing of Discord, queues or databases.
+ * Diffusion and Stable Diffusion XL pipelines (and, for 9-channel inpainting UNets, its Stable
+ * Diffusion inpaint pipeline); it knows nothing of Discord, queues or databases.
  */
 import { mixChaos } from './chaos.ts';
 import { performance } from 'node:perf_hooks';
 import { resizeImage } from './resize.ts';
 import { latentPreviews, SD15_LATENT_RGB, SDXL_LATENT_RGB, type LatentRgb } from './latent-preview.ts';
+import { InpaintInput, latentMask, maskedImage, paintMaskOfCanvas, type InpaintConditioning } from './inpaint.ts';
 import { checkUnetInputs } from './model-family.ts';
-import { readModelFolder, type ModelFamily, type ModelFolder } from './model-folder.ts';
+import { ModelFolderError, readModelFolder, type ModelFamily, type ModelFolder } from './model-folder.ts';
 import { createSession, type InferenceSession, type RuntimeOptions } from './onnx-runtime.ts';
 import { batchNoiseSource, SeededRandom } from './random.ts';
 import { resolveRequest } from './resolve-request.ts';
@@ -45,6 +47,11 @@ export interface ModelInfo {
   latentChannels: number;
   vaeFactor: number;
   canImg2Img: boolean;
+  /**
+   * A 9-channel inpainting UNet (latents + mask + masked image's latents): Zoom Out and Pan use its
+   * own inpainting, and every other job runs it with a full mask, as diffusers' inpaint pipeline does.
+   */
+  inpainting: boolean;
 }
 
 /** Default img2img strength of a 2x upscale: keeps the composition, re-draws the detail. */
@@ -59,7 +66,10 @@ export class DiffusionPipeline {
   readonly #preview: LatentRgb;
   readonly #sessions: Record<'textEncoder' | 'unet' | 'vaeDecoder', InferenceSession> & { vaeEncoder?: InferenceSession; textEncoder2?: InferenceSession };
 
-  private constructor(folder: ModelFolder, text: TextConditioner, unet: UNetRunner, vae: Vae, vaeFactor: number) {
+  /** Masked-image latents of an all-paint canvas (a zero image) by size: the same for every job of that size. */
+  readonly #blankLatents = new Map<string, Promise<Float32Array>>();
+
+  private constructor(folder: ModelFolder, text: TextConditioner, unet: UNetRunner, vae: Vae, vaeFactor: number, inpainting: boolean) {
     this.#folder = folder;
     this.#text = text;
     this.#unet = unet;
@@ -86,6 +96,7 @@ export class DiffusionPipeline {
       latentChannels: folder.vae.latentChannels,
       vaeFactor,
       canImg2Img: vae.encoder !== undefined,
+      inpainting,
     };
   }
 
@@ -98,7 +109,18 @@ export class DiffusionPipeline {
     const { files } = folder;
     // The UNet first: its inputs can still refuse the folder before the rest is loaded.
     const unetSession = await createSession(files.unet, opts);
-    checkUnetInputs(folder.dir, folder.family, folder.vae.latentChannels, unetSession.inputMetadata.map((m) => ({ name: m.name, shape: m.isTensor ? m.shape : [] })));
+    const { inpainting } = checkUnetInputs(
+      folder.dir,
+      folder.family,
+      folder.vae.latentChannels,
+      unetSession.inputMetadata.map((m) => ({ name: m.name, shape: m.isTensor ? m.shape : [] })),
+      folder.unet.inChannels,
+    );
+    if (inpainting && !files.vaeEncoder) {
+      throw new ModelFolderError(
+        `model folder ${folder.dir} holds an inpainting model but has no vae_encoder/model.onnx: its UNet takes the masked image's latents at every step, even for /imagine`,
+      );
+    }
     const [tokenizer, textSession, tokenizer2, textSession2, decoder, encoder] = await Promise.all([
       ClipTokenizer.fromFolder(files.tokenizerDir),
       createSession(files.textEncoder, opts),
@@ -114,7 +136,7 @@ export class DiffusionPipeline {
     const vae = new Vae(decoder, encoder, folder.vae.scalingFactor, folder.vae.shiftFactor, folder.vae.latentChannels);
     const factor = folder.vae.factor ?? (await vae.measureFactor());
     const unet = new UNetRunner(unetSession, opts.maxBatch ?? 8, folder.unet.timeCondProjDim);
-    return new DiffusionPipeline(folder, new TextConditioner(encoders), unet, vae, factor);
+    return new DiffusionPipeline(folder, new TextConditioner(encoders), unet, vae, factor, inpainting);
   }
 
   /** The raw onnxruntime sessions, for benchmarks and diagnostics. */
@@ -187,8 +209,9 @@ export class DiffusionPipeline {
     // Outpaint (RePaint, Lugmayr et al. 2022): after every step the known area is replaced by the
     // original's latents noised to the next step's level, so the model paints the rest to match.
     let known: { x0: Float32Array; noise: Float32Array; mask: Float32Array } | undefined;
-    if (request.outpaint) {
-      // TODO: a 9-channel inpainting UNet would take the mask and masked latents as inputs; checkUnetInputs refuses those models today.
+    // An inpainting UNet paints from its extra inputs instead (diffusers' inpaint pipeline, in_channels 9).
+    const inpaint = this.info.inpainting ? await this.#inpaintConditioning(request, req.width, req.height) : undefined;
+    if (request.outpaint && !inpaint) {
       const { latents: one } = await this.#vae.encode([request.outpaint.image]);
       const x0 = new Float32Array(n * per);
       for (let k = 0; k < n; k++) x0.set(one, k * per);
@@ -213,15 +236,21 @@ export class DiffusionPipeline {
     if (known) x = replaceKnown(x, known, scheduler.addNoise(known.x0, known.noise, 0) as Float32Array, n, c, h * w);
     const total = req.steps - start;
     const stepMs: number[] = [];
-    const unetInput = new Float32Array(batch * per);
+    const unetInput = inpaint ? new InpaintInput(inpaint, batch, c, h * w) : undefined;
+    const plainInput = new Float32Array(inpaint ? 0 : batch * per);
     const eps = new Float32Array(n * per);
     for (let i = start; i < req.steps; i++) {
       signal?.throwIfAborted();
       const ts = performance.now();
       const xin = scheduler.scaleModelInput(x, i);
-      unetInput.set(xin, 0);
-      if (useCfg) unetInput.set(xin, n * per);
-      const out = await this.#unet.run(unetInput, [batch, c, h, w], scheduler.timesteps[i], conditioning);
+      let out: Float32Array;
+      if (unetInput) {
+        out = await this.#unet.run(unetInput.fill(xin, n), [batch, unetInput.channels, h, w], scheduler.timesteps[i], conditioning);
+      } else {
+        plainInput.set(xin, 0);
+        if (useCfg) plainInput.set(xin, n * per);
+        out = await this.#unet.run(plainInput, [batch, c, h, w], scheduler.timesteps[i], conditioning);
+      }
       if (useCfg) {
         // uncond first, then cond: eps = u + g * (c - u)
         const g = req.guidance;
@@ -261,6 +290,30 @@ export class DiffusionPipeline {
       timings: { totalMs: performance.now() - t0, stepMs },
       ...(opts.keepFloat ? { pixels: decoded.pixels, latents: x } : {}),
     };
+  }
+
+  /**
+   * The mask and masked-image latents an inpainting UNet gets with every step, as diffusers'
+   * StableDiffusionInpaintPipeline makes them. An outpaint canvas paints where it is unknown. Any
+   * other job (text-to-image, and img2img, which diffusers' inpaint pipeline does with strength < 1)
+   * paints everywhere: a full mask and a zero (mid-grey) masked image, which is what that pipeline
+   * makes of an all-white mask_image whatever the image.
+   */
+  async #inpaintConditioning(request: GenerateRequest, width: number, height: number): Promise<InpaintConditioning> {
+    const f = this.info.vaeFactor;
+    const encode = async (chw: Float32Array) => (await this.#vae.encodeChw(chw, 1, height, width)).latents;
+    if (request.outpaint) {
+      const paint = paintMaskOfCanvas(request.outpaint.mask);
+      return { mask: latentMask(paint, width, height, f), maskedLatents: await encode(maskedImage(request.outpaint.image, paint)) };
+    }
+    const key = `${width}x${height}`;
+    let blank = this.#blankLatents.get(key);
+    if (!blank) {
+      blank = encode(new Float32Array(3 * width * height));
+      this.#blankLatents.set(key, blank);
+      blank.catch(() => this.#blankLatents.delete(key));
+    }
+    return { mask: new Float32Array((width / f) * (height / f)).fill(1), maskedLatents: await blank };
   }
 
   /**

@@ -64,13 +64,17 @@ export class Vae {
   }
 
   /** Encode images (all the same size) to latents in UNet space, [n, c, h, w]. */
-  async encode(images: RgbImage[]): Promise<{ latents: Float32Array; h: number; w: number }> {
+  encode(images: RgbImage[]): Promise<{ latents: Float32Array; h: number; w: number }> {
+    const { width, height } = images[0];
+    return this.encodeChw(imagesToChw(images), images.length, height, width);
+  }
+
+  /** Encode pixels already in -1..1, [n, 3, height, width] (an inpainting model's masked image is not 8-bit). */
+  async encodeChw(input: Float32Array, count: number, height: number, width: number): Promise<{ latents: Float32Array; h: number; w: number }> {
     if (!this.encoder || !this.#encType) {
       throw new Error('this model has no vae_encoder/model.onnx, so it cannot vary or upscale images (img2img)');
     }
-    const { width, height } = images[0];
-    const input = imagesToChw(images);
-    const out = await this.encoder.run({ sample: floatTensor(this.#encType, input, [images.length, 3, height, width]) });
+    const out = await this.encoder.run({ sample: floatTensor(this.#encType, input, [count, 3, height, width]) });
     const t = out[this.encoder.outputNames[0]];
     const [n, ch, h, w] = t.dims as number[];
     const data = toFloat32(t);

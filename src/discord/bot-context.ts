@@ -1,6 +1,7 @@
 /** What command handlers get: the services, and the Discord-side helpers they share. */
 import type { ChatInputCommandInteraction, RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import type { Config } from '../config/config.ts';
+import type { InferenceStatus } from '../services/inference.ts';
 import type { JobService } from '../services/job-service.ts';
 import type { MemberSettingsService } from '../services/member-settings.ts';
 import type { ModerationService } from '../services/moderation-service.ts';
@@ -14,6 +15,8 @@ export interface BotContext {
   quota: QuotaService;
   moderation: ModerationService;
   settings: MemberSettingsService;
+  /** Where jobs run: this process's slots, or the workers alive (/info, /mod workers). */
+  inferenceStatus(): InferenceStatus;
   /** Start a job for the member behind an interaction: validation, defer, queue, presenter. Answers whether one was queued. */
   submitJob(interaction: AnyInteraction, ask: JobAsk | (() => Promise<JobAsk>)): Promise<boolean>;
 }

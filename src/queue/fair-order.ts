@@ -43,10 +43,14 @@ export class FairOrder<J extends QueuedJob> {
     this.#guilds.add(job.guildId);
   }
 
-  /** The job the next free slot goes to; undefined when nothing may start. */
-  next(): J | undefined {
-    const guildId = this.#guilds.next((id) => !this.#paused.has(id));
-    return guildId === undefined ? undefined : this.#lines.get(guildId)?.peek();
+  /**
+   * The job the next free slot goes to; undefined when nothing may start. `canStart` narrows the
+   * choice to jobs that have somewhere to run now (a worker serving their model): the turn passes
+   * over a guild or member whose next job cannot start, without costing them their place.
+   */
+  next(canStart?: (job: J) => boolean): J | undefined {
+    const guildId = this.#guilds.next((id) => !this.#paused.has(id) && (!canStart || this.#lines.get(id)?.peek(canStart) !== undefined));
+    return guildId === undefined ? undefined : this.#lines.get(guildId)?.peek(canStart);
   }
 
   /** `job`, which must be `next()`'s answer, takes a slot. */

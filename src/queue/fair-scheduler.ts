@@ -31,6 +31,7 @@ interface Job {
   readonly id: string;
   readonly guildId: string;
   readonly userId: string;
+  readonly pool?: string;
   readonly submittedAt: number;
   readonly run: (signal: AbortSignal) => Promise<unknown>;
   readonly resolve: (value: unknown) => void;
@@ -53,7 +54,8 @@ interface Job {
  * ```
  */
 export class FairScheduler {
-  readonly #slots: number;
+  #slots: number;
+  readonly #canStart: FairSchedulerOptions['canStart'];
   readonly #maxQueuePerGuild: number;
   readonly #maxJobsPerUser: number;
   readonly #now: () => number;
@@ -90,6 +92,7 @@ export class FairScheduler {
       durationWindow = 10,
       now = Date.now,
       onListenerError = console.error,
+      canStart,
     } = options;
     if (!(Number.isInteger(slots) && slots >= 1)) {
       throw new TypeError(`Expected \`slots\` to be an integer from 1 and up, got \`${slots}\` (${typeof slots})`);
@@ -119,6 +122,7 @@ export class FairScheduler {
       throw new TypeError(`Expected \`onListenerError\` to be a function, got ${typeof onListenerError}`);
     }
     this.#slots = slots;
+    this.#canStart = canStart;
     this.#maxQueuePerGuild = maxQueuePerGuild;
     this.#maxJobsPerUser = maxJobsPerUser;
     this.#now = now;
@@ -128,6 +132,24 @@ export class FairScheduler {
 
   get slots(): number {
     return this.#slots;
+  }
+
+  /**
+   * Changes how many jobs run at once (workers joining or leaving). 0 holds every job until a slot
+   * comes back. Fewer slots than running jobs takes nothing away: the surplus ends as jobs finish.
+   */
+  setSlots(slots: number): void {
+    if (!(Number.isInteger(slots) && slots >= 0)) throw new TypeError(`Expected \`slots\` to be an integer from 0 and up, got \`${slots}\``);
+    if (slots === this.#slots) return;
+    this.#slots = slots;
+    this.#changed();
+    this.#dispatch();
+  }
+
+  /** Looks again for jobs that may start, after something `canStart` depends on changed (a worker freed up). */
+  wake(): void {
+    this.#changed();
+    this.#dispatch();
   }
 
   /** Jobs waiting, paused guilds' included. */
@@ -163,7 +185,7 @@ export class FairScheduler {
    * do not start until `resume()`.
    */
   submit<T>(request: JobRequest<T>): JobTicket<T> {
-    const { id, guildId, userId, run } = request;
+    const { id, guildId, userId, run, pool } = request;
     for (const [name, value] of [
       ['id', id],
       ['guildId', guildId],
@@ -187,7 +209,7 @@ export class FairScheduler {
       resolve = res as (value: unknown) => void;
       reject = rej;
     });
-    const job: Job = { id, guildId, userId, submittedAt: this.#now(), run, resolve, reject };
+    const job: Job = { id, guildId, userId, pool, submittedAt: this.#now(), run, resolve, reject };
     this.#jobs.set(id, job);
     this.#perUser.set(userId, userCount + 1);
     this.#order.push(job);
@@ -284,6 +306,7 @@ export class FairScheduler {
     if (index === -1) return undefined;
     const slotFreeInMs = [...this.#running.values()].map(remaining);
     while (slotFreeInMs.length < this.#slots) slotFreeInMs.push(0);
+    if (slotFreeInMs.length === 0) return undefined; // no slot at all (no worker yet): no start can be predicted
     return projectEtas(slotFreeInMs, order.slice(0, index + 1).map(durationOf))[index];
   }
 
@@ -331,7 +354,9 @@ export class FairScheduler {
     this.#dispatching = true;
     try {
       while (this.#running.size < this.#slots) {
-        const job = this.#order.next();
+        const canStart = this.#canStart;
+        const running = canStart && [...this.#running.values()].map(info);
+        const job = this.#order.next(canStart && ((j) => canStart(info(j), running!)));
         if (!job) break;
         this.#start(job);
       }
@@ -386,7 +411,7 @@ export class FairScheduler {
   }
 
   #predicted(): PredictedOrder<Job> {
-    this.#prediction ??= this.#order.predict([...this.#running.values()], this.#slots);
+    this.#prediction ??= this.#order.predict([...this.#running.values()], Math.max(1, this.#slots));
     return this.#prediction;
   }
 
@@ -423,5 +448,5 @@ export class FairScheduler {
 }
 
 function info(job: Job): JobInfo {
-  return { id: job.id, guildId: job.guildId, userId: job.userId, submittedAt: job.submittedAt };
+  return { id: job.id, guildId: job.guildId, userId: job.userId, submittedAt: job.submittedAt, ...(job.pool === undefined ? {} : { pool: job.pool }) };
 }

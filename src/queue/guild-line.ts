@@ -23,9 +23,13 @@ export class GuildLine<J extends QueuedJob> {
     this.#size++;
   }
 
-  /** The job that starts when this guild next gets a slot. */
-  peek(): J | undefined {
-    const userId = this.#users.next();
+  /**
+   * The job that starts when this guild next gets a slot; with `canStart`, the first job of the
+   * member whose turn it is among those whose next job may start now (a member's own jobs keep
+   * their order, so only the head of each member's line is asked).
+   */
+  peek(canStart?: (job: J) => boolean): J | undefined {
+    const userId = this.#users.next(canStart ? (id) => canStart(this.#lines.get(id)![0]) : undefined);
     return userId === undefined ? undefined : this.#lines.get(userId)?.[0];
   }
 

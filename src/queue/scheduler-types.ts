@@ -42,6 +42,14 @@ export interface FairSchedulerOptions {
    */
   readonly now?: () => number;
   /**
+   * Whether a waiting job may take a free slot now, given the jobs holding slots. For slots that
+   * are not alike (workers that each serve some models): a job whose pool has no free place is
+   * passed over, keeping its turn, and the next fair job that can start goes instead.
+   *
+   * @default every job may start
+   */
+  readonly canStart?: (job: JobInfo, running: readonly JobInfo[]) => boolean;
+  /**
    * Where an exception thrown by an `onChange` listener goes; it does not reach the queue.
    *
    * @default console.error
@@ -54,6 +62,8 @@ export interface JobRequest<T> {
   readonly id: string;
   readonly guildId: string;
   readonly userId: string;
+  /** What kind of slot the job needs (the model it runs on), for `canStart`. */
+  readonly pool?: string;
   /**
    * The work, called once the job has a slot. It should stop soon after `signal` aborts. The slot
    * stays taken until the returned promise settles, because the GPU is busy until then.
@@ -73,6 +83,7 @@ export interface JobInfo {
   readonly id: string;
   readonly guildId: string;
   readonly userId: string;
+  readonly pool?: string;
   /** From the `now` clock. */
   readonly submittedAt: number;
 }

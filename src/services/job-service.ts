@@ -7,11 +7,11 @@
  */
 import type { Requester } from './job-admission.ts';
 import { JobRefusedError, type FairScheduler } from '../queue/index.ts';
-import type { DiffusionPipeline } from '../diffusion/pipeline.ts';
-import type { StepProgress } from '../diffusion/types.ts';
 import type { ImageFiles, JobRecord, Store } from '../store/index.ts';
 import type { DeliveryStage } from './delivery.ts';
-import { previewPng, renderFilm, renderForwardFilm, renderJob } from './generation.ts';
+import { previewPng } from './generation.ts';
+import type { Inference } from './inference.ts';
+import { workOrderOf, type WorkOrderDeps } from './work-order.ts';
 import { cancelOutcome, type CancelOutcome } from './job-cancellation.ts';
 import { recoverJobs, type RecoveryReport } from './job-recovery.ts';
 import type { JobObserver } from './job-observer.ts';
@@ -21,9 +21,6 @@ import { checkLimits, newJobOf } from './job-admission.ts';
 import { planJob, requestOf, type JobAsk, type PlannedJob, type VaryStrengths } from './job-requests.ts';
 import { unknownModel, type ModelRegistry } from './model-registry.ts';
 import type { QuotaService } from './quota-service.ts';
-import { sourceImage } from './source-images.ts';
-import { uploadSource } from './upload-source.ts';
-import { canvasFor } from './canvas-ops.ts';
 import { UserError } from './user-error.ts';
 
 export type { CancelOutcome } from './job-cancellation.ts';
@@ -39,6 +36,10 @@ export interface JobServiceDeps {
   files: ImageFiles;
   quota: QuotaService;
   delivery: DeliveryStage;
+  /** Where the engine runs: this process (LocalInference) or a worker (RemoteInference). */
+  inference: Inference;
+  /** A job's own starting picture (an upload), when it has one. */
+  ownSource?: WorkOrderDeps['ownSource'];
   limits: { maxQueuePerGuild: number; maxJobsPerUser: number };
   /** Strengths of Vary (Strong) / Vary (Subtle). @default DEFAULT_VARY_STRENGTHS */
   varyStrengths?: VaryStrengths;
@@ -246,7 +247,7 @@ export class JobService {
     this.#active.set(job.id, entry);
     let ticket;
     try {
-      ticket = this.#d.scheduler.submit({ id: String(job.id), guildId: job.guildId, userId: job.userId, run: (signal) => this.#generate(entry, signal) });
+      ticket = this.#d.scheduler.submit({ id: String(job.id), guildId: job.guildId, userId: job.userId, pool: job.model, run: (signal) => this.#generate(entry, signal) });
     } catch (err) {
       this.#active.delete(job.id);
       throw err;
@@ -272,74 +273,35 @@ export class JobService {
   }
 
   /**
-   * The slot's part: run the engine and save the images, then mark the job generated. Answers the
-   * saved result, or undefined when the job was not this process's to run.
+   * The slot's part: run the engine (here or on a worker) and save the images, then mark the job
+   * generated. Answers the saved result, or undefined when the job was not this process's to run.
    */
   async #generate(entry: Active, signal: AbortSignal): Promise<StoredResult | undefined> {
-    const { store, models } = this.#d;
+    const { store, files, inference } = this.#d;
     if (this.#halted) throw new Error('halted');
     const started = await store.jobs.markRunning(entry.job.id);
     if (!started.ok) return undefined; // cancelled or finished meanwhile: never run a job twice
     const job = started.job;
     entry.job = job;
     entry.phase = 'generating';
-    // Held until the engine is done, so the model is not unloaded under this job.
-    const lease = await models.acquire(job.model, signal);
-    try {
-      return await this.#run(entry, job, lease.pipeline, signal);
-    } finally {
-      lease.release();
-    }
-  }
-
-  async #run(entry: Active, job: JobRecord, pipeline: DiffusionPipeline, signal: AbortSignal): Promise<StoredResult | undefined> {
-    const { store, files } = this.#d;
-    const request = requestOf(job);
-    // The image an img2img job starts from: its parent's; a film of an img2img job starts where that job did.
-    const source = job.kind === 'upscale' || job.kind === 'vary' ? job : job.kind === 'film' ? await store.jobs.get(job.parentJobId!) : null;
-    if (source && (source.kind === 'upscale' || source.kind === 'vary')) {
-      const image = await sourceImage({ store, files, pipeline, log: this.#log }, source.parentJobId!, source.parentImageIndex!, {
-        signal,
-        onRegenerate: () => (entry.phase = 'regenerating-source'),
-      });
-      entry.phase = 'generating';
-      request.init = { image, strength: job.strength ?? 0.5 };
-    }
-    if ((job.kind === 'zoom' || job.kind === 'pan') && job.canvas) {
-      request.outpaint = await canvasFor(job.canvas, await this.#sourceOf(entry, job, pipeline, signal), job.width, job.height);
-    }
-    const options = {
+    const order = await workOrderOf({ store, files, ownSource: this.#d.ownSource }, job);
+    const rendered = await inference.run(order, {
       signal,
-      onStep: (p: StepProgress) => entry.observer.progress({ step: p.step, total: p.total, preview: () => previewPng(p.previews) }),
-    };
-    const film =
-      job.kind === 'film'
-        ? await renderFilm(pipeline, request, options)
-        : job.kind === 'diffuse'
-          ? await renderForwardFilm(pipeline, await this.#sourceOf(entry, job, pipeline, signal), job.seed)
-          : undefined;
-    const rendered = film ? undefined : await renderJob(pipeline, request, options, job.model);
+      onPhase: (phase) => (entry.phase = phase),
+      onStep: (p) => entry.observer.progress({ step: p.step, total: p.total, preview: () => previewPng(p.previews) }),
+    });
     // A cancel that came in the last instant still wins: nothing is charged for it.
     signal.throwIfAborted();
     if (this.#halted) throw new Error('halted');
-    const stored = film ? await saveFilmResult(files, job.id, film) : await saveResult(store, files, job.id, rendered!);
+    const stored = rendered.kind === 'film' ? await saveFilmResult(files, job.id, rendered) : await saveResult(store, files, job.id, rendered);
     if (this.#halted) throw new Error('halted');
     const generated = await store.jobs.markGenerated(job.id);
+    // Saved and recorded: whoever ran it may forget it (a worker's result in Redis).
+    await rendered.release?.().catch((err) => this.#log(`job ${job.id}: could not release its result`, err));
     if (!generated.ok) return undefined;
     entry.job = generated.job;
     entry.phase = 'posting';
     return stored;
-  }
-
-  /** The image a diffuse, zoom or pan job starts from: its parent's, made again from its seed when the file is gone; or an upload. */
-  async #sourceOf(entry: Active, job: JobRecord, pipeline: DiffusionPipeline, signal: AbortSignal) {
-    if (job.inputPath) return uploadSource(this.#d.files, job);
-    const image = await sourceImage({ store: this.#d.store, files: this.#d.files, pipeline, log: this.#log }, job.parentJobId!, job.parentImageIndex!, {
-      signal,
-      onRegenerate: () => (entry.phase = 'regenerating-source'),
-    });
-    entry.phase = 'generating';
-    return image;
   }
 
   #deliver(entry: Active, stored?: StoredResult): Promise<void> {
@@ -504,6 +466,7 @@ export class JobService {
    */
   async halt(deliveryWaitMs = 0): Promise<void> {
     this.#halted = true;
+    this.#d.inference.detach?.();
     await this.#d.scheduler.close({ cancel: true }).catch(() => undefined);
     await this.#d.delivery.stop(deliveryWaitMs);
   }

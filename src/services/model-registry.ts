@@ -106,6 +106,14 @@ export class ModelRegistry {
     if (!this.#slots.has(name)) throw unknownModel(name, this.names);
   }
 
+  /**
+   * A model's sizes and defaults learnt without loading it (a gateway learns them from the workers
+   * that serve it), so jobs can be planned here while the model runs elsewhere.
+   */
+  learn(name: string, info: ModelInfo): void {
+    this.#slot(name).info = info;
+  }
+
   /** Names of the models in memory now. */
   get loaded(): string[] {
     return [...this.#slots.values()].filter((s) => s.pipeline).map((s) => s.entry.name);

@@ -6,7 +6,6 @@
  * nearest the picture's shape (planJob).
  */
 import sharp from 'sharp';
-import type { RgbImage } from '../diffusion/types.ts';
 import type { ImageFiles, JobRecord } from '../store/index.ts';
 import { UserError } from './user-error.ts';
 
@@ -87,14 +86,7 @@ export async function readUpload(bytes: Buffer, name: string): Promise<{ png: Bu
   }
 }
 
-/** The picture a job with an upload starts from, scaled and cropped (centred) to the job's size. */
-export async function uploadSource(files: ImageFiles, job: JobRecord): Promise<RgbImage> {
-  const { data, info } = await fitted(files, job)
-    .then((image) => image!.raw().toBuffer({ resolveWithObject: true }));
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-}
-
-/** The same as a PNG, for whoever runs the engine elsewhere; undefined for a job without an upload. */
+/** The picture a job with an upload starts from, scaled and cropped (centred) to the job's size, as a PNG (a work order's ownSource); undefined for a job without one. */
 export async function uploadPng(files: ImageFiles, job: JobRecord): Promise<Buffer | undefined> {
   return (await fitted(files, job))?.png().toBuffer();
 }

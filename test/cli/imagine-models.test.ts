@@ -27,7 +27,8 @@ describe('npm run imagine with an unsupported model', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toEqual([
       `error: model folder ${dir} holds a Flux model (found transformer/ and no unet/, model_index.json _class_name FluxPipeline), which this bot cannot run; ` +
-        'supported are Stable Diffusion 1.x and 2.x (epsilon or v-prediction) and SDXL (1.0, its fine-tunes, Turbo, Lightning) text-to-image UNet models in the diffusers / optimum ONNX layout',
+        'supported are Stable Diffusion 1.x and 2.x (epsilon or v-prediction) and SDXL (1.0, its fine-tunes, Turbo, Lightning) text-to-image UNet models, ' +
+        'and SD 1.x / 2.x inpainting UNets (9 input channels), in the diffusers / optimum ONNX layout',
     ]);
   });
 });
@@ -39,6 +40,7 @@ describe('npm run imagine with models exported in the diffusers / optimum layout
     ['sdxl-tiny', 'SDXL, two text encoders, UNet weights in model.onnx_data'],
     ['sd15-tiny-fp16', 'SD 1.5 shapes, float16 graphs'],
     ['sdxl-tiny-fp16', 'SDXL, float16 graphs'],
+    ['sd15-inpaint-tiny', 'SD 1.5 inpainting, 9-channel UNet: text-to-image with a full mask'],
   ])('MODEL_DIR=%s (%s) writes a PNG of the native size that names the model', async (name) => {
     const out = path.join(tmp, name, 'x.png');
     const r = await imagineWith(fixtureDir(name), ['a red circle on a blue square', '--seed', '1', '--n', '1', '--steps', '2', '--out', out]);

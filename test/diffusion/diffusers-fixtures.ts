@@ -14,6 +14,8 @@ export const fixtureDir = (name: string) => fixturePath('models', name);
 interface ArrayRef {
   offset: number;
   shape: number[];
+  /** 8-bit pictures and 0/1 masks are stored as bytes; everything else float32. */
+  dtype?: 'uint8';
 }
 
 export interface ReferenceCase {
@@ -44,19 +46,64 @@ export interface Reference {
   array(ref: ArrayRef): Float32Array;
 }
 
-/** The reference of a fixture: fp16 variants are checked against their fp32 original's diffusers run. */
-export function loadReference(name: string): Reference {
-  const base = name.replace(/-fp16$/, '');
-  const dir = fixtureDir(base);
-  const doc = JSON.parse(readFileSync(path.join(dir, 'reference.json'), 'utf8')) as Omit<Reference, 'array'>;
+/** One case of the inpainting fixture's reference (diffusers' StableDiffusionInpaintPipeline). */
+export interface InpaintReferenceCase {
+  id: string;
+  sampler: 'euler' | 'ddim';
+  steps: number;
+  guidance: number;
+  width: number;
+  height: number;
+  seed: number;
+  n: number;
+  strength: number;
+  /** The rectangle kept from the original; null: painted everywhere (text-to-image, img2img). */
+  keep: { x: number; y: number; width: number; height: number } | null;
+  prompt: string;
+  negative_prompt: string;
+  timesteps: number[];
+  unet_timesteps: number[];
+  /** [H, W, 3] 8-bit: the outpaint canvas, the img2img input, or zeros. */
+  canvas: ArrayRef;
+  /** [H, W], 1 kept, 0 painted (the engine's outpaint mask). */
+  known_mask: ArrayRef;
+  /** What the UNet received in channel 4 ([h, w]) and channels 5..8 ([4, h, w]). */
+  unet_mask: ArrayRef;
+  masked_image_latents: ArrayRef;
+  initial_noise: ArrayRef;
+  final_latents: ArrayRef;
+  /** [n, H, W, 3] in 0..1. */
+  images: ArrayRef;
+}
+
+export interface InpaintReference {
+  pipeline: string;
+  cases: InpaintReferenceCase[];
+  array(ref: ArrayRef): Float32Array;
+}
+
+function readDoc(name: string): { doc: unknown; array: (ref: ArrayRef) => Float32Array } {
+  const dir = fixtureDir(name);
+  const doc = JSON.parse(readFileSync(path.join(dir, 'reference.json'), 'utf8')) as unknown;
   const bin = readFileSync(path.join(dir, 'reference.bin'));
   const array = (ref: ArrayRef) => {
     const n = ref.shape.reduce((a, b) => a * b, 1);
     const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = bin.readFloatLE(ref.offset + 4 * i);
+    for (let i = 0; i < n; i++) out[i] = ref.dtype === 'uint8' ? bin[ref.offset + i] : bin.readFloatLE(ref.offset + 4 * i);
     return out;
   };
-  return { ...doc, array };
+  return { doc, array };
+}
+
+/** The reference of a fixture: fp16 variants are checked against their fp32 original's diffusers run. */
+export function loadReference(name: string): Reference {
+  const { doc, array } = readDoc(name.replace(/-fp16$/, ''));
+  return { ...(doc as Omit<Reference, 'array'>), array };
+}
+
+export function loadInpaintReference(name: string): InpaintReference {
+  const { doc, array } = readDoc(name);
+  return { ...(doc as Omit<InpaintReference, 'array'>), array };
 }
 
 export const hasFixture = (name: string) => existsSync(path.join(fixtureDir(name), 'model_index.json'));

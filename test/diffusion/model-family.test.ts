@@ -1,13 +1,14 @@
 /**
  * Models the engine does not run are refused with one message naming what was found and what is
  * supported, before onnxruntime runs anything: from the folder's layout and configs (SD3, Flux,
- * inpainting, the SDXL refiner) or from the UNet graph's inputs when no config says.
+ * SDXL inpainting, the SDXL refiner) or from the UNet graph's inputs when no config says. SD 1.x /
+ * 2.x inpainting UNets (9 channels) are run (test/diffusion/inpainting.test.ts loads one).
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SUPPORTED_MODELS } from '../../src/diffusion/model-family.ts';
+import { checkUnetInputs, SUPPORTED_MODELS, type GraphInput } from '../../src/diffusion/model-family.ts';
 import { ModelFolderError, readModelFolder } from '../../src/diffusion/model-folder.ts';
 import { DiffusionPipeline } from '../../src/diffusion/pipeline.ts';
 
@@ -82,14 +83,31 @@ describe('refusing models the engine cannot run', () => {
     expect(await refusal(dir)).toContain('holds a diffusion-transformer model such as Flux (found transformer/ and no unet/)');
   });
 
-  it('refuses a 9-channel inpainting UNet from unet/config.json in_channels', async () => {
-    const dir = folder({ ...SD_PARTS, 'unet/config.json': { in_channels: 9, out_channels: 4 } });
-    expect(await refusal(dir)).toContain('holds an inpainting model (found unet/config.json in_channels 9');
+  it('no longer refuses a 9-channel SD inpainting UNet named by unet/config.json in_channels', () => {
+    const dir = folder({ ...SD_PARTS, 'model_index.json': { _class_name: 'StableDiffusionInpaintPipeline' }, 'unet/config.json': { in_channels: 9, out_channels: 4 } });
+    expect(readModelFolder(dir).unet.inChannels).toBe(9);
   });
 
-  it('refuses a 9-channel inpainting UNet from the graph when the folder has no unet/config.json', async () => {
-    const dir = folder({ ...SD_PARTS, 'unet/model.onnx': 'graph:unet-inpainting-9ch.onnx' });
-    expect(await refusal(dir)).toContain('holds an inpainting model (found a UNet whose sample input has 9 channels');
+  it('refuses an SDXL inpainting UNet (in_channels 9 beside text_encoder_2/), saying inpainting is run for SD 1.x and 2.x', async () => {
+    const dir = folder({ ...SD_PARTS, 'text_encoder_2/model.onnx': 'x', 'tokenizer_2/': '', 'unet/config.json': { in_channels: 9 } });
+    expect(await refusal(dir)).toContain(
+      'holds an SDXL inpainting model (found unet/config.json in_channels 9 and text_encoder_2/; inpainting UNets are run for SD 1.x and 2.x only)',
+    );
+  });
+
+  it('refuses an SDXL inpainting UNet from the graph when the folder has no unet/config.json', async () => {
+    const dir = folder({ ...SD_PARTS, 'text_encoder_2/model.onnx': 'x', 'tokenizer_2/': '', 'unet/model.onnx': 'graph:unet-inpainting-9ch.onnx' });
+    expect(await refusal(dir)).toContain('holds an SDXL inpainting model (found a UNet whose sample input has 9 channels and text_encoder_2/');
+  });
+
+  it.each([
+    ['unet-depth-5ch.onnx', 5, 'SD 2 depth'],
+    ['unet-pix2pix-8ch.onnx', 8, 'InstructPix2Pix'],
+  ])('still refuses a UNet taking other extra channels (%s: %i, %s), naming the channels it fills', async (graph, channels) => {
+    const dir = folder({ ...SD_PARTS, 'unet/model.onnx': `graph:${graph}` });
+    expect(await refusal(dir)).toContain(
+      `holds a UNet taking ${channels}-channel samples (found the VAE's 4 latent channels; the engine fills 4 (text-to-image) or 9 (inpainting: latents + mask + masked image))`,
+    );
   });
 
   it('refuses the SDXL refiner (text_encoder_2 only) from the layout', async () => {
@@ -111,6 +129,28 @@ describe('refusing models the engine cannot run', () => {
   it('refuses a UNet with inputs the engine does not fill (e.g. ControlNet residuals), naming them', async () => {
     const dir = folder({ ...SD_PARTS, 'unet/model.onnx': 'graph:unet-controlnet-inputs.onnx' });
     expect(await refusal(dir)).toContain('(found unet/model.onnx inputs down_block_additional_residuals)');
+  });
+});
+
+describe('telling an inpainting UNet by its graph', () => {
+  const inputs = (channels: number | string): GraphInput[] => [
+    { name: 'sample', shape: ['batch', channels, 'height', 'width'] },
+    { name: 'timestep', shape: ['steps'] },
+    { name: 'encoder_hidden_states', shape: ['batch', 'sequence', 32] },
+  ];
+
+  it('a sample input of 9 channels is an inpainting UNet, 4 a text-to-image one, whatever the config says', () => {
+    expect(checkUnetInputs('/m', 'sd', 4, inputs(9))).toEqual({ inpainting: true });
+    expect(checkUnetInputs('/m', 'sd', 4, inputs(4), 9)).toEqual({ inpainting: false });
+  });
+
+  it('a symbolic channel axis falls back to unet/config.json in_channels, and to text-to-image without one', () => {
+    expect(checkUnetInputs('/m', 'sd', 4, inputs('channels'), 9)).toEqual({ inpainting: true });
+    expect(checkUnetInputs('/m', 'sd', 4, inputs('channels'))).toEqual({ inpainting: false });
+  });
+
+  it('a 9-channel graph in an SDXL folder is refused as SDXL inpainting', () => {
+    expect(() => checkUnetInputs('/m', 'sdxl', 4, inputs(9))).toThrow('holds an SDXL inpainting model (found a UNet whose sample input has 9 channels and text_encoder_2/');
   });
 });
 

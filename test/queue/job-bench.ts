@@ -35,11 +35,12 @@ export class JobBench {
   ) {}
 
   /** Submits job `id`; its result, once finished, is its id. */
-  submit(id: string, guildId: string, userId: string): JobTicket<string> {
+  submit(id: string, guildId: string, userId: string, pool?: string): JobTicket<string> {
     const ticket = this.scheduler.submit({
       id,
       guildId,
       userId,
+      pool,
       run: (signal) => {
         this.started.push(id);
         this.signals.set(id, signal);

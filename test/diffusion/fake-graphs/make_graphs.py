@@ -29,6 +29,9 @@ def unet(name, channels, extra_inputs=()):
 
 
 unet("unet-inpainting-9ch", 9)
+# SD 2 depth (4 latents + 1 depth map) and InstructPix2Pix (4 latents + 4 image latents).
+unet("unet-depth-5ch", 5)
+unet("unet-pix2pix-8ch", 8)
 unet("unet-sdxl-signature", 4, [
     helper.make_tensor_value_info("text_embeds", TensorProto.FLOAT, ["batch", 64]),
     helper.make_tensor_value_info("time_ids", TensorProto.FLOAT, ["batch", 6]),
