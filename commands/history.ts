@@ -2,6 +2,7 @@
 import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { answer } from '../src/discord/acknowledge.ts';
 import type { BotContext } from '../src/discord/bot-context.ts';
+import { quotePrompt } from '../src/discord/result-message.ts';
 import type { JobRecord } from '../src/store/index.ts';
 
 export const data = new SlashCommandBuilder()
@@ -32,7 +33,9 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Bot
     const seeds = j.count === 1 ? `seed ${j.seed}` : `seeds ${j.seed}–${j.seed + j.count - 1}`;
     const when = `<t:${Math.floor(j.createdAt.getTime() / 1000)}:R>`;
     const rerun = j.kind === 'imagine' || j.kind === 'reroll' ? `\n\`${rerunCommand(j)}\`` : '';
-    return `**job ${j.id}** · ${j.kind} · ${j.status} · ${seeds} · ${j.width}x${j.height} · ${when}${rerun}`;
+    // No parent to look up: the job's prompt says which picture it was.
+    const upload = j.inputPath ? ` · ${quotePrompt(j.prompt, 100)}` : '';
+    return `**job ${j.id}** · ${j.kind} · ${j.status} · ${seeds} · ${j.width}x${j.height} · ${when}${upload}${rerun}`;
   });
   await answer(interaction, lines.join('\n'));
 }

@@ -18,6 +18,7 @@ import { startGateway, type Gateway } from './remote/gateway.ts';
 import { UserError } from './services/user-error.ts';
 import { ImageRetention } from './services/image-retention.ts';
 import { JobService } from './services/job-service.ts';
+import { uploadPng } from './services/upload-source.ts';
 import { ModelRegistry, releaseSessions } from './services/model-registry.ts';
 import { ModerationService } from './services/moderation-service.ts';
 import { MemberSettingsService } from './services/member-settings.ts';
@@ -136,6 +137,7 @@ async function startWith(config: Config, opts: StartOptions, log: NonNullable<St
     quota,
     delivery,
     inference: gateway ? gateway.inference : new LocalInference(models, (m) => log(m)),
+    ownSource: (job) => uploadPng(files, job),
     limits: { maxQueuePerGuild: config.queue.maxQueuePerGuild, maxJobsPerUser: config.queue.maxJobsPerUser },
     varyStrengths: config.vary,
     log,

@@ -17,8 +17,8 @@ export interface BotContext {
   settings: MemberSettingsService;
   /** Where jobs run: this process's slots, or the workers alive (/info, /mod workers). */
   inferenceStatus(): InferenceStatus;
-  /** Start a job for the member behind an interaction: validation, defer, queue, presenter. */
-  submitJob(interaction: AnyInteraction, ask: JobAsk | (() => Promise<JobAsk>)): Promise<void>;
+  /** Start a job for the member behind an interaction: validation, defer, queue, presenter. Answers whether one was queued. */
+  submitJob(interaction: AnyInteraction, ask: JobAsk | (() => Promise<JobAsk>)): Promise<boolean>;
 }
 
 type CommandData = { name: string; toJSON(): RESTPostAPIChatInputApplicationCommandsJSONBody };

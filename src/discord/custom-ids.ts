@@ -60,17 +60,25 @@ export function parseCustomId(id: string): ButtonAction | undefined {
 }
 
 /**
- * The remix modal of a variation button: the button's own id behind "remix:", so the submitted
- * modal names the job, the image and the mode as the button did (and works after a restart).
+ * The remix modal of a variation, zoom or pan button: the button's own id behind "remix:", so the
+ * submitted modal names the job, the image and the mode, factor or direction as the button did
+ * (and works after a restart).
  */
 export function remixModalId(buttonId: string): string {
   return `remix:${buttonId}`;
 }
 
-export function parseRemixModalId(id: string): (ButtonAction & { action: 'vary' }) | undefined {
+/** The buttons whose job takes a prompt a member may rewrite first. */
+export type RemixableAction = ButtonAction & { action: 'vary' | 'zoom' | 'pan' };
+
+export function isRemixable(action: ButtonAction): action is RemixableAction {
+  return action.action === 'vary' || action.action === 'zoom' || action.action === 'pan';
+}
+
+export function parseRemixModalId(id: string): RemixableAction | undefined {
   if (!id.startsWith('remix:')) return undefined;
   const action = parseCustomId(id.slice('remix:'.length));
-  return action?.action === 'vary' ? action : undefined;
+  return action && isRemixable(action) ? action : undefined;
 }
 
 /** The text input of the remix modal that holds the prompt. */

@@ -12,7 +12,7 @@ import { acknowledge } from './acknowledge.ts';
 import type { BotContext } from './bot-context.ts';
 import { canReplyInChannel, requireJobPermissions } from './bot-permissions.ts';
 import { commandByName } from './command-registry.ts';
-import { parseCustomId, parseRemixModalId, REMIX_PROMPT_INPUT } from './custom-ids.ts';
+import { isRemixable, parseCustomId, parseRemixModalId, REMIX_PROMPT_INPUT } from './custom-ids.ts';
 import { remixModal } from './remix-modal.ts';
 import { panOp, zoomOp } from '../services/canvas-ops.ts';
 import { presenterFor, replyError, type SubmissionDeps } from './job-submission.ts';
@@ -62,7 +62,7 @@ async function onInteraction(interaction: Interaction, ctx: BotContext, deps: Su
     } else if (interaction.isButton()) {
       const action = parseCustomId(interaction.customId);
       if (!action) return;
-      if (action.action === 'vary' && interaction.inGuild() && (await ctx.settings.get(interaction.guildId, interaction.user.id)).remix) {
+      if (isRemixable(action) && interaction.inGuild() && (await ctx.settings.get(interaction.guildId, interaction.user.id)).remix) {
         // Remix: the member edits the prompt first; the modal's submit starts the job.
         const parent = jobOfThisServer(await ctx.jobs.getJob(action.jobId), action.jobId, interaction.guildId);
         await interaction.showModal(remixModal(interaction.customId, parent.prompt));
@@ -83,6 +83,8 @@ async function onInteraction(interaction: Interaction, ctx: BotContext, deps: Su
       const prompt = interaction.fields.getTextInputValue(REMIX_PROMPT_INPUT);
       await ctx.submitJob(interaction, async () => {
         const parent = jobOfThisServer(await ctx.jobs.getJob(action.jobId), action.jobId, interaction.guildId);
+        if (action.action === 'zoom') return { kind: 'zoom', parent, index: action.index, op: zoomOp(action.factor), prompt };
+        if (action.action === 'pan') return { kind: 'pan', parent, index: action.index, op: panOp(action.direction), prompt };
         return { kind: 'vary', parent, index: action.index, mode: action.mode, prompt };
       });
     }

@@ -42,12 +42,10 @@ export interface PresenterTarget {
   userId: string;
   /**
    * Interaction token and when it stops working; absent for jobs started by a reaction.
-   * `messageId`: the webhook message this job edits (default @original). `followUpAfter`: this
-   * job has a message of its own, a followup created on its first post once the promise settles
-   * (one interaction starting several jobs: the reply must leave "thinking…" first, or Discord
-   * turns the first followup into the reply).
+   * `messageId`: the webhook message this job edits (default @original; a followup of its own
+   * when one interaction started several jobs).
    */
-  interaction?: { token: string; expiresAt: number; messageId?: string; followUpAfter?: Promise<unknown> };
+  interaction?: { token: string; expiresAt: number; messageId?: string };
   /** A message this job's channel message should reply to (reaction-started jobs). */
   replyTo?: string;
   /** The channel message used once the token is gone (restored after a restart). */
@@ -92,8 +90,6 @@ export class JobPresenter implements JobObserver {
   #result?: APIMessage;
   #single = false;
   #shown = false;
-  /** The followup being created, so a second post waits for it instead of creating another. */
-  #followUp?: Promise<APIMessage>;
 
   constructor(rest: REST, target: PresenterTarget, opts: PresenterOptions) {
     this.#rest = rest;
@@ -231,36 +227,10 @@ export class JobPresenter implements JobObserver {
     }
   }
 
-  /** Creates this job's own followup with its first post; answers undefined when it exists (edit it). */
-  async #createFollowUp(payload: Payload, signal?: AbortSignal): Promise<APIMessage | undefined> {
-    const i = this.#target.interaction!;
-    if (this.#followUp) {
-      i.messageId = (await this.#followUp).id;
-      return undefined;
-    }
-    this.#followUp = (async () => {
-      await i.followUpAfter;
-      return (await this.#rest.post(Routes.webhook(this.#target.applicationId, i.token), { body: payload.body, files: payload.files, signal, auth: false })) as APIMessage;
-    })();
-    try {
-      const msg = await this.#followUp;
-      i.messageId = msg.id;
-      this.#opts.onMessageIds?.({ replyMessageId: msg.id });
-      return msg;
-    } catch (err) {
-      this.#followUp = undefined;
-      throw err;
-    }
-  }
-
   async #showSomewhere(payload: Payload, what: string, signal?: AbortSignal): Promise<APIMessage> {
     if (this.#tokenAlive) {
       try {
         const i = this.#target.interaction!;
-        if (i.followUpAfter && !i.messageId) {
-          const created = await this.#createFollowUp(payload, signal);
-          if (created) return created;
-        }
         const msg = (await this.#rest.patch(Routes.webhookMessage(this.#target.applicationId, i.token, i.messageId ?? '@original'), {
           body: payload.body,
           files: payload.files,

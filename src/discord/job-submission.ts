@@ -1,11 +1,13 @@
 /**
  * Starting a job from an interaction (a slash command or a button): refuse bad input at once,
  * ephemerally and before anything is queued or charged; otherwise acknowledge within Discord's
- * 3 seconds and hand the job to the job service with a presenter that will show it.
+ * 3 seconds and hand the job to the job service with a presenter that will show it. Answers
+ * whether a job was queued.
  */
 import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type ModalSubmitInteraction, type REST } from 'discord.js';
 import type { JobRecord } from '../store/index.ts';
 import type { JobAsk } from '../services/job-requests.ts';
+import type { UploadedPicture } from '../services/upload-source.ts';
 import { checkImagineOptions } from '../services/imagine-options.ts';
 import type { JobService } from '../services/job-service.ts';
 import type { MemberSettingsService } from '../services/member-settings.ts';
@@ -15,6 +17,7 @@ import { acknowledge, waitingOutRateLimits } from './acknowledge.ts';
 import { requireJobPermissions } from './bot-permissions.ts';
 import { guildAttachmentLimit } from './fit-attachment.ts';
 import { JobPresenter, NO_PINGS, type PresenterOptions, type PresenterTarget } from './job-presenter.ts';
+import { quotePrompt } from './result-message.ts';
 import { expandPermutations } from '../text/permutations.ts';
 
 export type AnyInteraction = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
@@ -41,16 +44,11 @@ export function tokenExpiry(createdAt: number, lifetimeMs: number): number {
   return createdAt + lifetimeMs - Math.min(60_000, lifetimeMs / 10);
 }
 
-export function presenterFor(
-  deps: SubmissionDeps,
-  job: JobRecord,
-  extra: Partial<PresenterTarget> = {},
-  more: { followUpAfter?: Promise<unknown>; onFirstShown?: PresenterOptions['onFirstShown'] } = {},
-): JobPresenter {
+export function presenterFor(deps: SubmissionDeps, job: JobRecord, extra: Partial<PresenterTarget> = {}, more: { onFirstShown?: PresenterOptions['onFirstShown'] } = {}): JobPresenter {
   // A job that already has its message (after a restart, a permutation's followup) keeps editing that one.
   const interaction =
     job.interactionToken && job.tokenExpiresAt
-      ? { token: job.interactionToken, expiresAt: job.tokenExpiresAt.getTime(), messageId: job.replyMessageId ?? undefined, followUpAfter: more.followUpAfter }
+      ? { token: job.interactionToken, expiresAt: job.tokenExpiresAt.getTime(), messageId: job.replyMessageId ?? undefined }
       : undefined;
   return new JobPresenter(
     deps.rest,
@@ -99,10 +97,10 @@ export async function replyError(interaction: AnyInteraction, message: string): 
  * parent job), so Discord's 3 seconds hold whatever the database does. Refusals after that
  * replace the public "thinking..." with a private message (replyError).
  */
-export async function submitJob(deps: SubmissionDeps, interaction: AnyInteraction, askOrLoad: JobAsk | (() => Promise<JobAsk>)): Promise<void> {
+export async function submitJob(deps: SubmissionDeps, interaction: AnyInteraction, askOrLoad: JobAsk | (() => Promise<JobAsk>)): Promise<boolean> {
   if (!interaction.inGuild()) {
     await interaction.reply({ content: 'Images are made in servers, not in direct messages.', flags: MessageFlags.Ephemeral });
-    return;
+    return false;
   }
   const guildId = interaction.guildId;
   // A job the bot could not deliver here is refused, not charged; like the pure checks of what was
@@ -119,7 +117,7 @@ export async function submitJob(deps: SubmissionDeps, interaction: AnyInteractio
     const ask = askOrLoad;
     return submitPermutations(deps, interaction as AnyInteraction & { guildId: string }, prompts.map((prompt) => ({ ...ask, options: { ...ask.options, prompt } })));
   }
-  if (!(await acknowledge(interaction, 'public', deps.log))) return;
+  if (!(await acknowledge(interaction, 'public', deps.log))) return false;
   try {
     let ask = typeof askOrLoad === 'function' ? await askOrLoad() : askOrLoad;
     // The one place members' defaults apply: typed options and flags were merged already and win.
@@ -141,38 +139,58 @@ export async function submitJob(deps: SubmissionDeps, interaction: AnyInteractio
         attachmentSizeLimit: Math.min(interaction.attachmentSizeLimit, guildAttachmentLimit(interaction.guild?.premiumTier)),
       },
       plan,
-      (job) => presenterFor(deps, job),
+      (job) => {
+        const note = 'upload' in ask ? fittedNote(ask.upload, job) : undefined;
+        // Said privately once the job's message is up, so it never takes the reply's place.
+        return presenterFor(deps, job, {}, note ? { onFirstShown: () => void privateNote(interaction, note, deps.log) } : {});
+      },
       hint,
     );
+    return true;
   } catch (err) {
     if (err instanceof UserError) {
       await replyError(interaction, err.message);
-      return;
+      return false;
     }
     throw err;
   }
 }
 
-function requesterOf(deps: SubmissionDeps, interaction: AnyInteraction & { guildId: string }) {
+/** An uploaded picture whose shape the model does not make is scaled and cropped when the job runs: the member is told to what. */
+function fittedNote(upload: UploadedPicture, job: JobRecord): string | undefined {
+  const { width, height } = upload.original;
+  if (width * job.height === height * job.width) {
+    return width === job.width ? undefined : `Your picture is ${width}x${height}; it was scaled to ${job.width}x${job.height}, the size ${job.model} makes at that shape.`;
+  }
+  return `Your picture is ${width}x${height}, a shape ${job.model} does not make; it was scaled and cropped (centred) to ${job.width}x${job.height}, the nearest it does.`;
+}
+
+async function privateNote(interaction: AnyInteraction, content: string, log: SubmissionDeps['log']): Promise<void> {
+  await waitingOutRateLimits(() => interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_PINGS })).catch((err) => log('could not send a private note', err));
+}
+
+function requesterOf(deps: SubmissionDeps, interaction: AnyInteraction & { guildId: string }, messageIds?: readonly string[]) {
   const expiresAt = new Date(tokenExpiry(interaction.createdTimestamp, deps.tokenLifetimeMs));
   return {
     guildId: interaction.guildId,
     channelId: interaction.channelId!,
     userId: interaction.user.id,
     userName: interaction.user.username,
-    interaction: { id: interaction.id, token: interaction.token, expiresAt },
+    interaction: { id: interaction.id, token: interaction.token, expiresAt, messageIds },
     attachmentSizeLimit: Math.min(interaction.attachmentSizeLimit, guildAttachmentLimit(interaction.guild?.premiumTier)),
   };
 }
 
 /**
  * One /imagine whose prompt has {a, b} permutations: a job per combination, each checked as a
- * single one is, then admitted all or none. The first job shows in the reply; each other one in a
- * followup of its own, created once the reply has left "thinking…".
+ * single one is, then admitted all or none. The first job shows in the reply, each other one in a
+ * followup of its own. Those messages are made before the jobs, and each job is created knowing
+ * its own, so no job ever shows in another's message, also when a restart resumes it.
  */
-async function submitPermutations(deps: SubmissionDeps, interaction: AnyInteraction & { guildId: string }, asks: Array<JobAsk & { kind: 'imagine' }>): Promise<void> {
+async function submitPermutations(deps: SubmissionDeps, interaction: AnyInteraction & { guildId: string }, asks: Array<JobAsk & { kind: 'imagine' }>): Promise<boolean> {
   const guildId = interaction.guildId;
-  if (!(await acknowledge(interaction, 'public', deps.log))) return;
+  if (!(await acknowledge(interaction, 'public', deps.log))) return false;
+  const messageIds: string[] = [];
   try {
     const plans = [];
     for (const ask of asks) {
@@ -182,19 +200,36 @@ async function submitPermutations(deps: SubmissionDeps, interaction: AnyInteract
       plans.push(plan);
     }
     const hint = await deps.moderation.moderatorHint(guildId);
-    let replyShown!: () => void;
-    const afterReply = new Promise<void>((resolve) => (replyShown = resolve));
-    await deps.jobs.submitAll(
-      requesterOf(deps, interaction),
-      plans,
-      (job, index) => (index === 0 ? presenterFor(deps, job, {}, { onFirstShown: replyShown }) : presenterFor(deps, job, {}, { followUpAfter: afterReply })),
-      hint,
-    );
+    await openMessages(interaction, plans.map((p) => p.resolved.prompt), messageIds);
+    await deps.jobs.submitAll(requesterOf(deps, interaction, messageIds), plans, (job) => presenterFor(deps, job), hint);
+    return true;
   } catch (err) {
+    // Refused after the messages were made (limits, credits): they go, and the refusal is private.
+    await closeMessages(interaction, messageIds, deps.log);
     if (err instanceof UserError) {
       await replyError(interaction, err.message);
-      return;
+      return false;
     }
     throw err;
   }
+}
+
+const waitingText = (prompt: string) => `**${quotePrompt(prompt)}**\nWaiting for its turn…`;
+
+/**
+ * The reply leaves "thinking…" first: on Discord the first followup of a deferred interaction
+ * would replace it instead of being a message of its own. Ids are pushed as each message exists.
+ */
+async function openMessages(interaction: AnyInteraction, prompts: string[], ids: string[]): Promise<void> {
+  const [first, ...others] = prompts;
+  ids.push((await waitingOutRateLimits(() => interaction.editReply({ content: waitingText(first), allowedMentions: NO_PINGS }))).id);
+  for (const prompt of others) {
+    ids.push((await waitingOutRateLimits(() => interaction.followUp({ content: waitingText(prompt), allowedMentions: NO_PINGS }))).id);
+  }
+}
+
+async function closeMessages(interaction: AnyInteraction, ids: string[], log: SubmissionDeps['log']): Promise<void> {
+  const [reply, ...followups] = ids;
+  for (const id of followups) await interaction.deleteReply(id).catch((err) => log(`could not delete the waiting message ${id}`, err));
+  if (reply) await interaction.deleteReply().catch((err) => log('could not delete the waiting reply', err));
 }

@@ -1,4 +1,4 @@
-/** The remix modal: a variation button pressed with /settings remix:on asks for the prompt first. */
+/** The remix modal: a variation, zoom or pan button pressed with /settings remix:on asks for the prompt first. */
 import { ActionRowBuilder, ModalBuilder, TextInputBuilder, TextInputStyle } from 'discord.js';
 import { REMIX_PROMPT_INPUT, remixModalId } from './custom-ids.ts';
 

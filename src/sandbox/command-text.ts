@@ -21,8 +21,11 @@ export interface CommandDefinition {
   options?: DeclaredOption[];
 }
 
-/** A typed value, or a mention to resolve (`@name`) for user, role and channel options. */
-export type ParsedValue = string | number | boolean | { mention: string; type: number };
+/**
+ * A typed value, a mention to resolve (`@name`) for user, role and channel options, or the name
+ * of the file an attachment option takes (the file itself travels beside the text).
+ */
+export type ParsedValue = string | number | boolean | { mention: string; type: number } | { attachment: string };
 
 export interface ParsedCommand {
   name: string;
@@ -110,6 +113,8 @@ function typedValue(option: DeclaredOption, raw: string, label: string): ParsedV
     case T.Channel:
     case T.Mentionable:
       return { mention: raw.replace(/^[@#]/, ''), type: option.type };
+    case T.Attachment:
+      return { attachment: raw };
     default:
       return raw;
   }

@@ -30,8 +30,10 @@ export class ImageRetention {
   /** Deletes the files past retention now; answers how many. */
   async sweep(): Promise<number> {
     const { files, store, days } = this.#o;
-    const keep = new Set((await store.jobs.listByStatus(['queued', 'running', 'generated'])).map((j) => j.id));
-    return files.deleteOlderThan(new Date(this.#now().getTime() - days * DAY_MS), keep);
+    const unfinished = await store.jobs.listByStatus(['queued', 'running', 'generated']);
+    const keep = new Set(unfinished.map((j) => j.id));
+    const uploads = new Set(unfinished.flatMap((j) => (j.inputPath ? [j.inputPath] : [])));
+    return files.deleteOlderThan(new Date(this.#now().getTime() - days * DAY_MS), keep, uploads);
   }
 
   /** Sweeps now, then daily, until stop(). */

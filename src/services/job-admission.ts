@@ -11,7 +11,11 @@ export interface Requester {
   channelId: string;
   userId: string;
   userName?: string;
-  interaction?: { id: string; token: string; expiresAt: Date };
+  /**
+   * `messageIds`: the interaction's messages the jobs of this request show in, in order (one
+   * /imagine with permutations: the reply, then a followup per job); none: the reply.
+   */
+  interaction?: { id: string; token: string; expiresAt: Date; messageIds?: readonly string[] };
   /** Largest upload Discord takes for the result here, in bytes; kept with the job for restarts. */
   attachmentSizeLimit?: number;
 }
@@ -47,7 +51,8 @@ export async function checkLimits(
   }
 }
 
-export function newJobOf(plan: PlannedJob, who: Requester, cost: number): NewJob {
+/** `index`: which job of the request this is (see Requester's messageIds). */
+export function newJobOf(plan: PlannedJob, who: Requester, cost: number, index = 0): NewJob {
   const r = plan.resolved;
   return {
     kind: plan.kind,
@@ -69,11 +74,13 @@ export function newJobOf(plan: PlannedJob, who: Requester, cost: number): NewJob
     strength: r.strength ?? null,
     chaos: r.chaos ?? null,
     canvas: plan.canvas ?? null,
+    inputPath: plan.inputPath ?? null,
     model: r.model,
     cost,
     interactionId: who.interaction?.id ?? null,
     interactionToken: who.interaction?.token ?? null,
     tokenExpiresAt: who.interaction?.expiresAt ?? null,
+    replyMessageId: who.interaction?.messageIds?.[index] ?? null,
     attachmentSizeLimit: who.attachmentSizeLimit ?? null,
   };
 }

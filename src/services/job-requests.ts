@@ -13,6 +13,7 @@ import type { ModelPlanner } from './model-registry.ts';
 import type { CanvasOpName, JobKind } from '../store/index.ts';
 import { canvasSize } from './canvas-ops.ts';
 import { UserError } from './user-error.ts';
+import type { UploadedPicture } from './upload-source.ts';
 
 /** img2img strength of a variation: same composition, new details. */
 export const VARY_STRENGTH = 0.6;
@@ -30,12 +31,14 @@ export type JobAsk =
   | { kind: 'film'; parent: JobRecord }
   /** The forward process of image `index` of the parent job. */
   | { kind: 'diffuse'; parent: JobRecord; index: number }
+  /** The forward process of a picture the member uploaded, stored already (src/services/upload-source.ts). */
+  | { kind: 'diffuse'; upload: UploadedPicture }
   /** `mode` is for a variation only; without one, a grid's V button at VARY_STRENGTH. */
   | { kind: 'upscale'; parent: JobRecord; index: number }
   /** `prompt`: what a member wrote in the remix modal, in place of the parent's. */
   | { kind: 'vary'; parent: JobRecord; index: number; mode?: VaryMode; prompt?: string }
-  /** Zoom Out / Pan of one image: `op` says which (src/services/canvas-ops.ts). */
-  | { kind: 'zoom' | 'pan'; parent: JobRecord; index: number; op: CanvasOpName };
+  /** Zoom Out / Pan of one image: `op` says which (src/services/canvas-ops.ts); `prompt` as for a variation. */
+  | { kind: 'zoom' | 'pan'; parent: JobRecord; index: number; op: CanvasOpName; prompt?: string };
 
 export interface PlannedJob {
   kind: JobKind;
@@ -44,6 +47,8 @@ export interface PlannedJob {
   parentJobId?: number;
   parentImageIndex?: number;
   canvas?: CanvasOpName;
+  /** An uploaded picture the job starts from (its stored path). */
+  inputPath?: string;
 }
 
 const PLACEHOLDER = { width: 1, height: 1, data: new Uint8Array(3) };
@@ -80,6 +85,13 @@ export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.inf
     }, name);
     return { kind: 'imagine', resolved };
   }
+  if ('upload' in ask) {
+    // The size this model makes nearest the picture's shape; the picture is fitted to it when the job runs.
+    const u = ask.upload;
+    const size = sizeForAspect(pipeline.info.sizes, u.width, u.height);
+    const resolved = resolveOrRefuse(pipeline, { prompt: uploadPrompt(u.name), n: 1, ...size }, name);
+    return { kind: 'diffuse', resolved, inputPath: u.path };
+  }
   const p = ask.parent;
   if (p.status !== 'done') {
     throw new UserError('job.not-done', `job ${p.id} is ${p.status}; buttons work on finished jobs only`);
@@ -91,9 +103,10 @@ export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.inf
     guidance: p.guidance,
     sampler: p.sampler as SamplerName,
   };
-  if (p.kind === 'film') {
+  if (p.kind === 'film' || (p.kind === 'diffuse' && p.parentJobId !== null)) {
     throw new UserError('job.film', `job ${p.id} is a film of job ${p.parentJobId}; buttons and reactions work on job ${p.parentJobId}'s picture`);
   }
+  if (p.kind === 'diffuse') throw new UserError('job.film', `job ${p.id} is a film of an uploaded picture; it has no picture of its own to start from`);
   if (ask.kind === 'film') {
     // The parent exactly (seed, chaos, size; an img2img parent's strength), so the film ends in the picture it shows.
     const resolved = resolveOrRefuse(pipeline, {
@@ -115,6 +128,11 @@ export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.inf
   if (!Number.isInteger(ask.index) || ask.index < 0 || ask.index >= p.count) {
     throw new UserError('job.image', `job ${p.id} has ${p.count} image${p.count === 1 ? '' : 's'}; there is no image ${ask.index + 1}`);
   }
+  // Remix: what the member wrote in the modal replaces the parent's prompt.
+  const asked = ask.kind === 'vary' || ask.kind === 'zoom' || ask.kind === 'pan' ? ask.prompt : undefined;
+  const remixed = asked?.trim();
+  if (asked !== undefined && !remixed) throw new UserError('option.prompt', 'the remixed prompt is empty; write what to draw');
+  if (remixed) base.prompt = remixed;
   if (ask.kind === 'diffuse') {
     // The image's own size and seed (the seed picks the noise ε); steps do not matter to the forward process.
     const resolved = resolveOrRefuse(pipeline, { ...base, seed: (p.seed + ask.index) >>> 0, n: 1, width: p.width, height: p.height }, name);
@@ -146,18 +164,19 @@ export function planJob(pipeline: ModelPlanner, ask: JobAsk, name = pipeline.inf
     const resolved = resolveOrRefuse(pipeline, { ...base, seed: (p.seed + ask.index) >>> 0, n: 1, ...size, outpaint: canvas }, name);
     return { kind: ask.kind, resolved, parentJobId: p.id, parentImageIndex: ask.index, canvas: ask.op };
   }
-  const asked = ask.kind === 'vary' ? ask.prompt : undefined;
-  const remixed = asked?.trim();
-  if (asked !== undefined && !remixed) throw new UserError('option.prompt', 'the remixed prompt is empty; write what to draw');
   const resolved = resolveOrRefuse(pipeline, {
     ...base,
-    ...(remixed ? { prompt: remixed } : {}),
     n: 1,
     width: p.width,
     height: p.height,
     init: { image: PLACEHOLDER, strength: 'mode' in ask && ask.mode ? varyStrengths[ask.mode] : VARY_STRENGTH },
   }, name);
   return { kind: 'vary', resolved, parentJobId: p.id, parentImageIndex: ask.index };
+}
+
+/** What a job of an uploaded picture records as its prompt (a forward film draws nothing from it): where its picture came from. */
+export function uploadPrompt(name: string): string {
+  return `the uploaded picture ${name}`;
 }
 
 /** The engine request that re-runs a stored job (after a restart too). */

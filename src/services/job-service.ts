@@ -96,13 +96,13 @@ export class JobService {
    */
   async modelFor(guildId: string, ask: JobAsk): Promise<string> {
     const { models, store } = this.#d;
-    if (ask.kind !== 'imagine') {
+    if ('parent' in ask) {
       if (!models.has(ask.parent.model)) {
         throw new UserError('model.gone', `job ${ask.parent.id} was made with the model "${ask.parent.model}", which this bot no longer offers (it offers ${models.names.map((n) => `"${n}"`).join(', ')})`);
       }
       return ask.parent.model;
     }
-    const asked = ask.options.model;
+    const asked = ask.kind === 'imagine' ? ask.options.model : undefined;
     if (asked !== undefined) {
       if (!models.has(asked)) throw unknownModel(asked, models.names);
       return asked;
@@ -149,7 +149,7 @@ export class JobService {
       }
       const created: JobRecord[] = [];
       for (const [i, plan] of plans.entries()) {
-        const newJob = newJobOf(plan, who, costs[i]);
+        const newJob = newJobOf(plan, who, costs[i], i);
         const made = await store.jobs.createReserved(newJob, costs[i] > 0 ? quota.reservation(who.guildId, who.userId, costs[i]) : undefined);
         if (!made.ok) {
           await this.#undo(created, 'refused: not enough credits for all the permutations');

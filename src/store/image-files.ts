@@ -4,6 +4,8 @@
  * that hold absolute paths: they are read where they point, else at the same `<jobId>/<file>`
  * under today's IMAGE_DIR. U/V buttons on old results start from these files; when one is missing
  * (disk cleaned, retention), the job service regenerates the image from its stored seed.
+ * Pictures members upload (/diffuse image:) wait in `uploads/<key>.png` for the job that starts
+ * from them; they are stored before that job exists, so they are named by the upload, not the job.
  */
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -29,6 +31,21 @@ export class ImageFiles {
     return `${jobId}/grid.png`;
   }
 
+  /** What a job's inputPath stores for an uploaded picture; `key` names the upload (its interaction's id). */
+  uploadPath(key: string): string {
+    if (!/^[\w-]{1,64}$/.test(key)) throw new Error(`expected an upload key of letters, digits, _ or -, got ${JSON.stringify(key)}`);
+    return `${UPLOADS}/${key}.png`;
+  }
+
+  async saveUpload(key: string, png: Buffer): Promise<string> {
+    return this.#write(this.uploadPath(key), png);
+  }
+
+  /** Removes a stored file (an upload whose job was refused); nothing when it is gone already. */
+  async remove(stored: string): Promise<void> {
+    await rm(this.absolute(stored), { force: true });
+  }
+
   /** Where a stored path lies on disk today. */
   absolute(stored: string): string {
     return path.isAbsolute(stored) ? stored : path.join(this.dir, stored);
@@ -52,15 +69,18 @@ export class ImageFiles {
   }
 
   /**
-   * Deletes image files last written before `cutoff`, except in the folders of `keep` jobs; empty
-   * job folders go too. Answers how many files it deleted.
+   * Deletes image files last written before `cutoff`, except in the folders of `keep` jobs and the
+   * uploads in `keepFiles` (stored paths); empty job folders go too. Answers how many files it deleted.
    */
-  async deleteOlderThan(cutoff: Date, keep: ReadonlySet<number>): Promise<number> {
+  async deleteOlderThan(cutoff: Date, keep: ReadonlySet<number>, keepFiles: ReadonlySet<string> = new Set()): Promise<number> {
     let deleted = 0;
-    const folders = await readdir(this.dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return [];
-      throw err;
-    });
+    const folders = await listDir(this.dir);
+    for (const upload of await listDir(path.join(this.dir, UPLOADS))) {
+      const stored = `${UPLOADS}/${upload.name}`;
+      if (!upload.isFile() || keepFiles.has(stored) || (await stat(this.absolute(stored))).mtime >= cutoff) continue;
+      await rm(this.absolute(stored), { force: true });
+      deleted++;
+    }
     for (const folder of folders) {
       const jobId = Number(folder.name);
       if (!folder.isDirectory() || !Number.isSafeInteger(jobId) || keep.has(jobId)) continue;
@@ -86,6 +106,15 @@ export class ImageFiles {
     await writeFile(file, png);
     return stored;
   }
+}
+
+const UPLOADS = 'uploads';
+
+async function listDir(dir: string) {
+  return readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
 }
 
 async function readIfThere(file: string): Promise<Buffer | undefined> {

@@ -3,7 +3,8 @@ import type { Job } from '../generated/prisma/sqlite/client.ts';
 import { requireOneOf } from './validate.ts';
 
 // 'film': the reverse process of its parent job (regenerated from the stored seed), posted as an animated WebP.
-// 'diffuse': the forward process of one image of its parent job (that image dissolving into noise), also a WebP.
+// 'diffuse': the forward process of one image of its parent job, or of a picture the member uploaded
+// (that image dissolving into noise), also a WebP.
 export const JOB_KINDS = ['imagine', 'upscale', 'vary', 'reroll', 'zoom', 'pan', 'film', 'diffuse'] as const;
 
 // What a zoom or pan job did to its parent image, as the canvas column records it.
@@ -47,6 +48,8 @@ export interface JobRecord {
   strength: number | null;
   chaos: number | null;
   canvas: CanvasOpName | null;
+  // An uploaded picture the job starts from (/diffuse image:), relative to IMAGE_DIR; null otherwise.
+  inputPath: string | null;
   model: string;
   status: JobStatus;
   error: string | null;
@@ -86,11 +89,14 @@ export interface NewJob {
   strength?: number | null;
   chaos?: number | null;
   canvas?: CanvasOpName | null;
+  inputPath?: string | null;
   model: string;
   cost?: number;
   interactionId?: string | null;
   interactionToken?: string | null;
   tokenExpiresAt?: Date | null;
+  // The interaction message the job shows in, when known before it is queued (a permutation's followup).
+  replyMessageId?: string | null;
   attachmentSizeLimit?: number | null;
 }
 
@@ -138,6 +144,13 @@ export function validateNewJob(job: NewJob): void {
     if (!job.canvas.startsWith(`${job.kind}:`)) throw new Error(`expected a ${job.kind} canvas, got ${job.canvas}`);
   }
   if (job.kind === 'film' && job.parentJobId == null) throw new Error('expected a film job to name the job it films, got none');
+  if (job.inputPath != null) {
+    // An upload is the whole source: a diffuse job of a picture from outside, with no parent.
+    if (job.kind !== 'diffuse' || job.parentJobId != null) {
+      throw new Error(`expected an uploaded picture on a diffuse job without a parent only, got one on a job of kind ${job.kind} with parent ${String(job.parentJobId)}`);
+    }
+    return;
+  }
   // Upscale, vary, zoom, pan and diffuse start from one image of a grid (a reroll repeats a whole grid).
   if ((job.kind === 'upscale' || job.kind === 'vary' || job.kind === 'zoom' || job.kind === 'pan' || job.kind === 'diffuse') && (job.parentJobId == null || job.parentImageIndex == null)) {
     throw new Error(

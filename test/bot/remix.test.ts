@@ -1,8 +1,8 @@
 /**
  * Remix end to end: the real bot and model, discord.js against the local Discord-compatible
- * server. With /settings remix:on a variation button opens a modal holding the prompt; its submit
- * starts the variation with the edited prompt (banned words checked, charged like a variation).
- * With remix off the button starts the variation at once.
+ * server. With /settings remix:on a variation, zoom or pan button opens a modal holding the prompt;
+ * its submit starts that job with the edited prompt (banned words checked, charged like a
+ * variation). With remix off the button starts the job at once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buttonIds, hasImage, jobOf, reservations, startHarness, type Harness } from '../support/bot-harness.ts';
@@ -91,5 +91,80 @@ describe('remix: a variation button asks for the prompt first', () => {
     expect(ack.type).toBe(5);
     const result = await press.waitForOriginal(hasImage, { timeoutMs: 120_000 });
     expect(await jobOf(h, result.id)).toMatchObject({ kind: 'vary', prompt: 'a red circle', parentJobId: parentId, userId: member.id });
+  });
+});
+
+describe('remix: Zoom Out and Pan ask for the prompt first too', () => {
+  let single: MessageRecord;
+  let parentId: number;
+  let parentSize: { width: number; height: number };
+  beforeAll(async () => {
+    single = await h.discord
+      .slashCommand({ name: 'imagine', options: { prompt: 'a orange moon', seed: 8, steps: 4, count: 1 } })
+      .waitForOriginal(hasImage, { timeoutMs: 120_000 });
+    const parent = await jobOf(h, single.id);
+    parentId = parent.id;
+    parentSize = { width: parent.width, height: parent.height };
+  });
+
+  it('with remix on, Zoom Out 2x opens the modal holding the prompt; the submit starts a 2x zoom of the edited prompt, charged once', async () => {
+    const member = h.discord.newMember({ username: 'remix-zoom' });
+    await setRemix(member, 'on');
+    const press = h.discord.clickButton(single, `z:${parentId}:0:2`, member);
+    await press.waitForAck();
+    expect(press.modal?.custom_id).toBe(`remix:z:${parentId}:0:2`);
+    expect(press.modal?.components[0].components[0]).toMatchObject({ custom_id: 'prompt', value: 'a orange moon' });
+    expect(await jobsOf(member)).toEqual([]); // nothing starts before the submit
+
+    const result = await h.discord.submitModal(press, { prompt: 'a orange moon over the sea' }).waitForOriginal(hasImage, { timeoutMs: 120_000 });
+    const job = await jobOf(h, result.id);
+    expect(job).toMatchObject({ kind: 'zoom', canvas: 'zoom:2', prompt: 'a orange moon over the sea', parentJobId: parentId, parentImageIndex: 0, userId: member.id, ...parentSize, status: 'done' });
+    expect(result.content).toContain('a orange moon over the sea');
+    const reserved = await reservations(h, member);
+    expect(reserved).toHaveLength(1);
+    expect(reserved[0]).toMatchObject({ jobId: job.id, delta: -1 });
+  });
+
+  it('with remix on, ⬅️ opens the modal whose id names the direction; the submit pans left with the edited prompt', async () => {
+    const member = h.discord.newMember({ username: 'remix-pan' });
+    await setRemix(member, 'on');
+    const press = h.discord.clickButton(single, `p:${parentId}:0:left`, member);
+    await press.waitForAck();
+    // The direction travels in the modal's custom id: the bot keeps nothing in memory between the press and the submit.
+    expect(press.modal?.custom_id).toBe(`remix:p:${parentId}:0:left`);
+    const result = await h.discord.submitModal(press, { prompt: 'a orange moon and a castle' }).waitForOriginal(hasImage, { timeoutMs: 120_000 });
+    const job = await jobOf(h, result.id);
+    expect(job).toMatchObject({
+      kind: 'pan',
+      canvas: 'pan:left',
+      prompt: 'a orange moon and a castle',
+      parentJobId: parentId,
+      width: parentSize.width + parentSize.width / 2,
+      height: parentSize.height,
+      userId: member.id,
+    });
+    expect(await reservations(h, member)).toHaveLength(1);
+  });
+
+  it('a remixed Zoom Out 1.5x prompt with a banned word is refused privately; nothing is queued or charged', async () => {
+    const member = h.discord.newMember({ username: 'remix-zoom-banned' });
+    await setRemix(member, 'on');
+    await h.bot.context.moderation.banWord({ userId: h.discord.user.id, guildId: h.discord.guild.id, canManageGuild: true, roleIds: [], interactionId: '2' }, 'verbotenword');
+    const press = h.discord.clickButton(single, `z:${parentId}:0:1.5`, member);
+    await press.waitForAck();
+    const [refusal] = await h.discord.submitModal(press, { prompt: 'a verbotenword moon' }).waitForFollowups(1, { timeoutMs: 60_000 });
+    expect(refusal.flags & EPHEMERAL).toBe(EPHEMERAL);
+    expect(refusal.content).toContain('verbotenword');
+    expect(await jobsOf(member)).toEqual([]);
+    expect(await reservations(h, member)).toEqual([]);
+  });
+
+  it('with remix off, ➡️ starts the pan at once with the original prompt', async () => {
+    const member = h.discord.newMember({ username: 'no-remix-pan' });
+    await setRemix(member, 'off');
+    const press = h.discord.clickButton(single, `p:${parentId}:0:right`, member);
+    expect((await press.waitForAck()).type).toBe(5);
+    const result = await press.waitForOriginal(hasImage, { timeoutMs: 120_000 });
+    expect(await jobOf(h, result.id)).toMatchObject({ kind: 'pan', canvas: 'pan:right', prompt: 'a orange moon', parentJobId: parentId, userId: member.id });
   });
 });

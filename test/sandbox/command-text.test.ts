@@ -30,11 +30,15 @@ describe('typed slash commands', () => {
     });
   });
 
+  it('names the file for an attachment option (the file itself travels beside the text)', () => {
+    expect(parse('/diffuse image: cat.png')).toEqual({ name: 'diffuse', options: { image: { attachment: 'cat.png' } } });
+  });
+
   it('refuses what the Discord client would not send, naming the value and what is allowed', () => {
     expect(() => parse('imagine a cat')).toThrow('Commands start with /, e.g. /imagine a red circle');
     expect(() => parse('/paint a cat')).toThrow(/^Unknown command \/paint; the bot registered \/imagine \/cancel/);
-    expect(() => parse('/mod')).toThrow('/mod needs one of: cancel, pause, resume, banned-words, role, limits, audit, model');
-    expect(() => parse('/mod stop')).toThrow('/mod needs one of: cancel, pause, resume, banned-words, role, limits, audit, model (got "stop")');
+    expect(() => parse('/mod')).toThrow('/mod needs one of: cancel, pause, resume, banned-words, role, limits, workers, audit, model');
+    expect(() => parse('/mod stop')).toThrow('/mod needs one of: cancel, pause, resume, banned-words, role, limits, workers, audit, model (got "stop")');
     expect(() => parse('/imagine a cat seed: soon')).toThrow('/imagine seed must be a whole number, got "soon"');
     expect(() => parse('/imagine a cat seed: 1 seed: 2')).toThrow('/imagine: seed is given twice');
     expect(() => parse('/queue now')).toThrow('/queue takes no options, got "now"');

@@ -1,6 +1,7 @@
 /**
  * `npm run sandbox` in a real browser: Debian's Chromium, driven by playwright-core, does what a
- * person would on the page (types commands, presses buttons, reacts, switches persona) against the
+ * person would on the page (types commands, attaches a file, presses buttons, fills a modal,
+ * reacts, switches persona) against the
  * real bot, the embedded model and the local Discord-compatible server. Screenshots of each stage
  * land in test-artifacts/sandbox/; UPDATE_SCREENSHOT=1 also refreshes docs/sandbox.png for the README.
  */
@@ -137,6 +138,41 @@ describe.skipIf(chromium.missing !== undefined)(`the sandbox page in Chromium ${
     await message().press('Enter');
     await page.getByText('alice used /quota').waitFor();
     await expect(page.getByText('alice used /imagine').count()).resolves.toBe(1);
+  });
+
+  it('with remix on, V1 shows the remix modal holding the prompt; the edited prompt, submitted, is the variation\'s', async () => {
+    await message().fill('/settings remix: on');
+    await message().press('Enter');
+    await page.locator('li.message').filter({ hasText: 'remix: on' }).waitFor();
+    await messageWith('V1').getByRole('button', { name: 'V1', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remix' });
+    await dialog.waitFor();
+    const prompt = dialog.getByRole('textbox', { name: 'Prompt' });
+    expect(await prompt.inputValue()).toBe('a red circle');
+    await prompt.fill('a green triangle');
+    await shot('6-remix-modal');
+    await dialog.getByRole('button', { name: 'Submit' }).click();
+    await expect(dialog.isVisible()).resolves.toBe(false);
+    const variation = page.locator('li.message').filter({ hasText: 'a green triangle' }).filter({ has: page.getByRole('img', { name: /^job-/ }) });
+    await variation.waitFor({ timeout: 120_000 });
+    await expect(variation.getByText('alice used a button').count()).resolves.toBe(1);
+    const [job] = await sandbox.bot.store.jobs.listRecentByUser(sandbox.world.personas[0]!.id, { limit: 1 });
+    expect(job).toMatchObject({ kind: 'vary', prompt: 'a green triangle', status: 'done' });
+  });
+
+  it('/diffuse with a file attached (📎) films that picture', async () => {
+    const png = await sharp({ create: { width: 96, height: 64, channels: 3, background: '#2a6' } }).png().toBuffer();
+    await page.getByLabel('Attach a file').setInputFiles({ name: 'green.png', mimeType: 'image/png', buffer: png });
+    await page.getByText('📎 green.png').waitFor();
+    await message().fill('/diffuse');
+    await message().press('Enter');
+    await page.getByText('alice used /diffuse').waitFor();
+    const film = page.locator('li.message').filter({ hasText: 'the uploaded picture green.png' }).filter({ has: page.getByRole('img', { name: /^job-\d+\.webp$/ }) });
+    await film.waitFor({ timeout: 120_000 });
+    await shot('7-diffuse-upload');
+    const [job] = await sandbox.bot.store.jobs.listRecentByUser(sandbox.world.personas[0]!.id, { limit: 1 });
+    expect(job).toMatchObject({ kind: 'diffuse', parentJobId: null, status: 'done' });
+    expect(job!.inputPath).toMatch(/^uploads\/\d+\.png$/);
   });
 
   it('switched to the moderator, /mod pause pauses the server, in an answer only the moderator sees', async () => {

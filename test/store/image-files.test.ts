@@ -38,6 +38,30 @@ describe('image files', () => {
     expect(await new ImageFiles(path.join(root, 'elsewhere')).load(legacy)).toBeUndefined();
   });
 
+  it('keeps an uploaded picture under uploads/<key>.png, relative to IMAGE_DIR, and removes it on request', async () => {
+    const files = new ImageFiles(path.join(root, 'images'));
+    const stored = await files.saveUpload('1300000000000000001', png(5));
+    expect(stored).toBe('uploads/1300000000000000001.png');
+    expect(await files.load(stored)).toEqual(png(5));
+    await files.remove(stored);
+    expect(await files.load(stored)).toBeUndefined();
+    await files.remove(stored); // gone already: nothing to do
+    expect(() => files.uploadPath('../../etc/passwd')).toThrow(/upload key/);
+  });
+
+  it('sweeps uploads written before the cutoff, except those unfinished jobs still start from', async () => {
+    const files = new ImageFiles(path.join(root, 'images'));
+    const old = new Date('2030-01-01T00:00:00Z');
+    for (const key of ['a', 'b', 'c']) {
+      await files.saveUpload(key, png(1));
+      await utimes(files.absolute(files.uploadPath(key)), key === 'c' ? new Date('2030-03-01T00:00:00Z') : old, key === 'c' ? new Date('2030-03-01T00:00:00Z') : old);
+    }
+    expect(await files.deleteOlderThan(new Date('2030-02-01T00:00:00Z'), new Set(), new Set(['uploads/b.png']))).toBe(1);
+    expect(await files.load('uploads/a.png')).toBeUndefined();
+    expect(await files.load('uploads/b.png')).toEqual(png(1));
+    expect(await files.load('uploads/c.png')).toEqual(png(1));
+  });
+
   it('deletes files last written before a cutoff, except those of jobs it must keep, and empty job folders', async () => {
     const files = new ImageFiles(path.join(root, 'images'));
     const old = new Date('2030-01-01T00:00:00Z');

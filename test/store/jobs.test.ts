@@ -245,6 +245,15 @@ describe('jobs', () => {
     await expect(store.jobs.create(newJob({ kind: 'zoom', canvas: 'pan:up', parentJobId: grid.id, parentImageIndex: 0 }))).rejects.toThrow('expected a zoom canvas, got pan:up');
     await expect(store.jobs.create(newJob({ kind: 'zoom', canvas: 'zoom:3' as never, parentJobId: grid.id, parentImageIndex: 0 }))).rejects.toThrow('zoom:3');
   });
+
+  it('keeps the uploaded picture a diffuse job starts from, with no parent, and refuses one on any other job', async () => {
+    const film = await store.jobs.create(newJob({ kind: 'diffuse', inputPath: 'uploads/1300000000000000001.png', count: 1 }));
+    expect(await store.jobs.get(film.id)).toMatchObject({ kind: 'diffuse', inputPath: 'uploads/1300000000000000001.png', parentJobId: null, parentImageIndex: null });
+    expect((await store.jobs.create(newJob())).inputPath).toBeNull();
+    await expect(store.jobs.create(newJob({ kind: 'imagine', inputPath: 'uploads/1.png' }))).rejects.toThrow('expected an uploaded picture on a diffuse job without a parent only, got one on a job of kind imagine');
+    await expect(store.jobs.create(newJob({ kind: 'diffuse', inputPath: 'uploads/1.png', parentJobId: film.id, parentImageIndex: 0 }))).rejects.toThrow(`with parent ${film.id}`);
+    await expect(store.jobs.create(newJob({ kind: 'diffuse' }))).rejects.toThrow('expected a diffuse job to name its parent job and image');
+  });
 });
 
 describe('images', () => {

@@ -1,11 +1,13 @@
 /**
- * Turning a test's `{ name: value }` options into interaction options plus `resolved` data. When the bot
+ * Turning a test's `{ name: value }` options into interaction options plus `resolved` data (a file
+ * given to an attachment option is uploaded first, as the Discord client does). When the bot
  * registered the command, its declared option types are used and checked (unknown option, missing
  * required option, value outside choices), as the Discord client would; otherwise types are inferred.
  */
 import { ApplicationCommandOptionType as T } from 'discord.js';
-import type { ChannelRecord, RoleRecord, UserRecord } from './records.ts';
-import { apiInteractionMember, apiRole, apiUser } from './serialize.ts';
+import { isAttachmentUpload, type AttachmentUpload } from './command-uploads.ts';
+import type { AttachmentRecord, ChannelRecord, RoleRecord, UserRecord } from './records.ts';
+import { apiAttachment, apiInteractionMember, apiRole, apiUser } from './serialize.ts';
 import { memberPermissions } from './permissions.ts';
 import type { World } from './world.ts';
 
@@ -15,7 +17,8 @@ export interface TypedOption {
   readonly value: string | number | boolean;
 }
 
-export type OptionValue = string | number | boolean | UserRecord | RoleRecord | ChannelRecord | TypedOption;
+/** An attachment option's value is the file itself, uploaded by the user's client with the command. */
+export type OptionValue = string | number | boolean | UserRecord | RoleRecord | ChannelRecord | TypedOption | AttachmentUpload;
 
 interface DeclaredOption {
   type: number;
@@ -37,6 +40,7 @@ export interface Resolved {
   members?: Record<string, unknown>;
   roles?: Record<string, unknown>;
   channels?: Record<string, unknown>;
+  attachments?: Record<string, unknown>;
 }
 
 export interface BuiltOptions {
@@ -50,6 +54,8 @@ export interface OptionsRequest {
   readonly subcommandGroup?: string;
   readonly subcommand?: string;
   readonly values: Readonly<Record<string, OptionValue>>;
+  /** Uploads a file given to an attachment option (see command-uploads.ts). */
+  readonly upload?: (file: AttachmentUpload) => AttachmentRecord;
 }
 
 export function buildOptions(world: World, guildId: string, request: OptionsRequest): BuiltOptions {
@@ -64,7 +70,7 @@ export function buildOptions(world: World, guildId: string, request: OptionsRequ
   };
   declared = descend(request.subcommandGroup, T.SubcommandGroup);
   declared = descend(request.subcommand, T.Subcommand);
-  let options = leafOptions(world, guildId, label, declared, request.values, resolved);
+  let options = leafOptions(world, guildId, label, declared, request.values, resolved, request.upload);
   if (request.subcommand !== undefined) options = [{ type: T.Subcommand, name: request.subcommand, options }];
   if (request.subcommandGroup !== undefined) options = [{ type: T.SubcommandGroup, name: request.subcommandGroup, options }];
   return { options, resolved: Object.keys(resolved).length > 0 ? resolved : undefined };
@@ -77,6 +83,7 @@ function leafOptions(
   declared: DeclaredOption[] | undefined,
   values: Readonly<Record<string, OptionValue>>,
   resolved: Resolved,
+  upload: OptionsRequest['upload'],
 ): BuiltOption[] {
   const built = Object.entries(values).map(([name, value]) => {
     const declaration = declared?.find((option) => option.name === name);
@@ -84,7 +91,7 @@ function leafOptions(
       throw new Error(`${label}: the registered command has no option "${name}" (it has: ${declared.map((o) => o.name).join(', ') || 'none'})`);
     }
     const type = declaration?.type ?? inferType(value);
-    const primitive = toValue(world, guildId, label, name, type, value, resolved);
+    const primitive = toValue(world, guildId, label, name, type, value, resolved, upload);
     const choices = declaration?.choices;
     if (choices && choices.length > 0 && !choices.some((choice) => choice.value === primitive)) {
       throw new Error(`${label}: "${String(primitive)}" is not one of the choices of option "${name}"`);
@@ -98,6 +105,7 @@ function leafOptions(
 }
 
 function inferType(value: OptionValue): number {
+  if (isAttachmentUpload(value)) return T.Attachment;
   if (typeof value === 'string') return T.String;
   if (typeof value === 'boolean') return T.Boolean;
   if (typeof value === 'number') return Number.isInteger(value) ? T.Integer : T.Number;
@@ -113,7 +121,17 @@ function toValue(
   type: number,
   value: OptionValue,
   resolved: Resolved,
+  upload: OptionsRequest['upload'],
 ): string | number | boolean {
+  if (isAttachmentUpload(value) !== (type === T.Attachment)) {
+    throw new Error(`${label}: option "${name}" is of type ${T[type]}, got ${isAttachmentUpload(value) ? `the file ${value.filename}` : JSON.stringify(value)}`);
+  }
+  if (isAttachmentUpload(value)) {
+    if (!upload) throw new Error(`${label}: option "${name}" takes a file, and this command cannot carry one`);
+    const record = upload(value);
+    (resolved.attachments ??= {})[record.id] = apiAttachment(record);
+    return record.id;
+  }
   const raw = typeof value === 'object' && 'type' in value && !('kind' in value) ? value.value : value;
   const mismatch = () => new Error(`${label}: option "${name}" is of type ${T[type]}, got ${JSON.stringify(raw)}`);
   const idOf = (kind: string) => {

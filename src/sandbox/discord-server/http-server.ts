@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError, errors } from './api-error.ts';
+import { signedUrlValid } from './command-uploads.ts';
 import type { FakeContext } from './context.ts';
 import { parseBody } from './multipart.ts';
 import { limitedBody, limitedHeaders, okHeaders, type RateLimitStorm } from './rate-limits.ts';
@@ -50,6 +51,7 @@ async function handle(deps: HttpServerDeps, request: IncomingMessage, response: 
     return;
   }
   if (segments[0] === 'attachments' && request.method === 'GET') return serveAttachment(deps, segments, response);
+  if (segments[0] === 'ephemeral-attachments' && request.method === 'GET') return serveAttachment(deps, segments, response, url.searchParams);
   if (segments[0] === 'api') segments.shift();
   if (/^v\d+$/.test(segments[0] ?? '')) segments.shift();
   const method = request.method ?? 'GET';
@@ -134,10 +136,12 @@ function drop(response: ServerResponse, record: RequestRecord): void {
   response.socket?.destroy();
 }
 
-function serveAttachment(deps: HttpServerDeps, segments: string[], response: ServerResponse): void {
+/** A command's upload answers only at its signed URL (`query`), until it expires; 404 otherwise, as Discord's CDN does. */
+function serveAttachment(deps: HttpServerDeps, segments: string[], response: ServerResponse, query?: URLSearchParams): void {
   const attachment = deps.context.world.attachments.get(segments[2] ?? '');
-  if (!attachment) {
-    response.writeHead(404).end();
+  const reachable = attachment && (query ? signedUrlValid(deps.context, attachment, segments[1] ?? '', query) : !attachment.ephemeral);
+  if (!attachment || !reachable) {
+    response.writeHead(404, { 'content-type': 'text/plain' }).end('This content is no longer available.');
     return;
   }
   response.writeHead(200, { 'content-type': attachment.contentType, 'content-length': attachment.size }).end(attachment.bytes);

@@ -7,6 +7,7 @@
 export { FakeDiscord, type FakeDiscordOptions, type Ref, type SlashCommandInput } from './fake-discord.ts';
 export { InteractionHandle } from './interaction-handle.ts';
 export type { OptionValue, TypedOption } from './command-options.ts';
+export type { AttachmentUpload } from './command-uploads.ts';
 export type { RateLimitOptions, RateLimitStorm } from './rate-limits.ts';
 export type { RequestFailure, RequestFailureKind, RequestHold, RequestMatch } from './request-faults.ts';
 export { ApiError, errors } from './api-error.ts';

@@ -4,6 +4,7 @@
  */
 import type { FakeContext } from './context.ts';
 import { buildOptions, type OptionValue } from './command-options.ts';
+import { uploadForCommand } from './command-uploads.ts';
 import { findComponents } from './message-payload.ts';
 import { channelPermissions } from './permissions.ts';
 import type { InteractionRecord, MessageRecord } from './records.ts';
@@ -34,6 +35,7 @@ export function dispatchSlashCommand(context: FakeContext, spec: SlashCommandSpe
     subcommandGroup: spec.subcommandGroup,
     subcommand: spec.subcommand,
     values: spec.options ?? {},
+    upload: (file) => uploadForCommand(context, spec.channelId, file),
   });
   const commandId = registered?.id ?? unregisteredIds.get(spec.name) ?? nextSnowflake();
   unregisteredIds.set(spec.name, commandId);

@@ -4,6 +4,7 @@
  */
 import { errors } from './api-error.ts';
 import type { FakeContext } from './context.ts';
+import { imageDimensions } from './image-dimensions.ts';
 import type { AllowedMentions, AttachmentRecord, MessageRecord, UploadedFile } from './records.ts';
 import { nextSnowflake } from './snowflake.ts';
 
@@ -87,6 +88,7 @@ function resolveAttachments(
       bytes: file.bytes,
       description,
       url: `${context.origin()}/attachments/${channelId}/${id}/${encodeURIComponent(filename)}`,
+      ...(imageDimensions(file.bytes) ?? { width: null, height: null }),
     };
     context.world.attachments.set(id, record);
     return record;

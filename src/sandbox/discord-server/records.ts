@@ -75,6 +75,14 @@ export interface AttachmentRecord {
   readonly bytes: Buffer;
   readonly description: string | null;
   readonly url: string;
+  /** Pixel size of an image Discord could read; null otherwise (and left out of the API's attachment). */
+  readonly width: number | null;
+  readonly height: number | null;
+  /**
+   * Uploaded for a slash command's attachment option: not in any message, reachable only through
+   * its signed URL until that expires (`expiresAt`, ms), as on Discord's CDN.
+   */
+  readonly ephemeral?: { readonly expiresAt: number; readonly signature: string };
 }
 
 export interface AllowedMentions {

@@ -100,6 +100,8 @@ export function apiAttachment(attachment: AttachmentRecord): APIAttachment {
     proxy_url: attachment.url,
     content_type: attachment.contentType,
     ...(attachment.description === null ? {} : { description: attachment.description }),
+    ...(attachment.width === null || attachment.height === null ? {} : { width: attachment.width, height: attachment.height }),
+    ...(attachment.ephemeral ? { ephemeral: true } : {}),
   };
 }
 

@@ -1,15 +1,16 @@
 // The sandbox page: renders the channel from the server's WebSocket and sends back what a member
-// does (typed slash commands, button clicks, reactions). Plain browser JavaScript, no build step.
+// does (typed slash commands with attached files, button clicks, modals submitted, reactions).
+// Plain browser JavaScript, no build step.
 
 const REACTION_CHOICES = ['🔍', '🔀', '🔁', '👍', '❤️', '😂'];
 const OPTION_TYPES = { 1: 'subcommand', 2: 'group', 3: 'text', 4: 'integer', 5: 'true/false', 6: 'user', 7: 'channel', 8: 'role', 9: 'mentionable', 10: 'number', 11: 'attachment' };
 const FLAG_EPHEMERAL = 64;
 const FLAG_LOADING = 128;
 
-const state = { bot: null, personas: [], servers: [], messages: new Map(), personaId: null, serverId: null, socket: null };
+const state = { bot: null, personas: [], servers: [], messages: new Map(), personaId: null, serverId: null, socket: null, attached: null };
 const $ = (selector) => document.querySelector(selector);
 const list = $('.messages');
-const input = $('.composer input');
+const input = $('.composer input[name="message"]');
 const suggestionsBox = $('.suggestions');
 const errorBox = $('.client-error');
 const personaSelect = $('#persona');
@@ -53,6 +54,8 @@ function receive(data) {
   } else if (data.type === 'message') {
     state.messages.set(data.message.id, data.message);
     renderMessage(data.message);
+  } else if (data.type === 'modal') {
+    showModal(data.modal);
   } else if (data.type === 'error') {
     showError(data.text);
   }
@@ -353,12 +356,80 @@ input.addEventListener('keydown', (event) => {
 
 $('.composer').addEventListener('submit', (event) => {
   event.preventDefault();
-  const text = input.value.trim();
+  let text = input.value.trim();
   if (!text) return;
-  if (text.startsWith('/')) send({ action: 'command', guildId: state.serverId, userId: state.personaId, text });
-  else send({ action: 'say', guildId: state.serverId, userId: state.personaId, text });
+  if (text.startsWith('/')) {
+    const files = [];
+    const option = attachmentOptionOf(text);
+    if (state.attached && option) {
+      // As in Discord, the file fills the command's file option; the text names it.
+      if (!new RegExp(`(^|\\s)${option}:`).test(text)) text += ` ${option}: ${state.attached.filename}`;
+      files.push({ option, ...state.attached });
+      setAttached(null);
+    }
+    send({ action: 'command', guildId: state.serverId, userId: state.personaId, text, files });
+  } else {
+    send({ action: 'say', guildId: state.serverId, userId: state.personaId, text });
+  }
   input.value = '';
   renderSuggestions();
 });
+
+// --- Attaching a file ------------------------------------------------------------------------
+
+/** The first attachment option (type 11) of the command typed, if it has one. */
+function attachmentOptionOf(text) {
+  const command = commandsHere().find((c) => c.name === text.slice(1).split(' ')[0]);
+  return (command?.options ?? []).find((o) => o.type === 11)?.name;
+}
+
+function setAttached(file) {
+  state.attached = file;
+  $('.attached').hidden = !file;
+  $('.attached-name').textContent = file ? `📎 ${file.filename} (${Math.ceil(file.size / 1024)} KiB), for the command's file option` : '';
+  if (!file) $('.attach input').value = '';
+}
+
+$('.attach input').addEventListener('change', (event) => {
+  const file = event.target.files[0];
+  if (!file) return setAttached(null);
+  const reader = new FileReader();
+  reader.addEventListener('load', () => {
+    const base64 = String(reader.result).replace(/^data:[^,]*,/, '');
+    setAttached({ filename: file.name, contentType: file.type || undefined, size: file.size, base64 });
+  });
+  reader.readAsDataURL(file);
+});
+
+$('.unattach').addEventListener('click', () => setAttached(null));
+
+// --- Modals --------------------------------------------------------------------------------
+
+const modal = $('.modal');
+
+/** A modal the bot answered this page's click with: its title and text inputs, prefilled, as Discord shows it. */
+function showModal(view) {
+  $('#modal-title').textContent = view.title;
+  $('.modal-inputs').replaceChildren(
+    ...view.inputs.map((i) => {
+      const id = `modal-input-${i.customId}`;
+      const props = { id, name: i.customId, required: i.required, maxlength: i.maxLength };
+      const field = i.style === 2 ? el('textarea', props) : el('input', { ...props, type: 'text' });
+      field.value = i.value;
+      return [el('label', { for: id }, i.label), field];
+    }).flat(),
+  );
+  modal.dataset.interactionId = view.interactionId;
+  modal.showModal();
+}
+
+$('.modal-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const values = Object.fromEntries([...$('.modal-inputs').querySelectorAll('[name]')].map((f) => [f.name, f.value]));
+  send({ action: 'submit-modal', interactionId: modal.dataset.interactionId, values });
+  modal.close();
+});
+
+$('.modal-cancel').addEventListener('click', () => modal.close());
 
 connect();

@@ -22,6 +22,7 @@ import {
   type PartialMessageReaction,
   type TextChannel,
 } from 'discord.js';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestClock } from '../../support/test-clock.ts';
 import { errors, FakeDiscord, type FakeDiscordOptions } from '../../../src/sandbox/discord-server/index.ts';
@@ -608,6 +609,77 @@ describe('FakeDiscord', () => {
     await expect(fake.waitFor(() => false, { timeoutMs: 20, label: 'nothing' })).rejects.toThrow(
       /waiting for nothing[\s\S]*GET \/gateway\/bot → 401/,
     );
+  });
+});
+
+describe('attachment options (a file given with a slash command)', () => {
+  /** 3x2 PNG: the size an image attachment reports comes from the file itself. */
+  const picture = () => sharp({ create: { width: 3, height: 2, channels: 3, background: '#c00' } }).png().toBuffer();
+
+  async function startWithUpload(options: FakeDiscordOptions = {}) {
+    const seen: ChatInputCommandInteraction[] = [];
+    const started = await start((bot) => {
+      bot.on(Events.InteractionCreate, (interaction) => {
+        if (interaction.isChatInputCommand()) seen.push(interaction);
+      });
+    }, options);
+    await started.bot.application!.commands.set([
+      {
+        name: 'diffuse',
+        description: 'Film a picture',
+        options: [
+          { type: ApplicationCommandOptionType.Attachment, name: 'image', description: 'A picture' },
+          { type: ApplicationCommandOptionType.String, name: 'caption', description: 'Words' },
+        ],
+      },
+    ]);
+    return { ...started, seen };
+  }
+
+  it('carries the file as data.options (its id) and data.resolved.attachments, whose signed URL on the fake serves the bytes', async () => {
+    const { fake, seen } = await startWithUpload();
+    const bytes = await picture();
+    const command = fake.slashCommand({ name: 'diffuse', options: { image: { filename: 'red dot.png', bytes } } });
+    const interaction = await fake.waitFor(() => seen[0]);
+    const data = command.record.payload.data as { options: Array<{ name: string; type: number; value: string }>; resolved: { attachments: Record<string, Record<string, unknown>> } };
+    expect(data.options).toEqual([{ name: 'image', type: 11, value: expect.stringMatching(/^\d{17,20}$/) }]);
+    const resolved = data.resolved.attachments[data.options[0].value];
+    expect(resolved).toMatchObject({ filename: 'red dot.png', size: bytes.length, content_type: 'image/png', width: 3, height: 2, ephemeral: true });
+    expect(resolved.proxy_url).toBe(resolved.url);
+
+    const attachment = interaction.options.getAttachment('image', true);
+    expect([attachment.name, attachment.size, attachment.contentType, attachment.width, attachment.height]).toEqual(['red dot.png', bytes.length, 'image/png', 3, 2]);
+    expect(attachment.url).toMatch(new RegExp(`^${fake.restUrl.replace(/\/api$/, '')}/ephemeral-attachments/${fake.channel.id}/\\d+/red%20dot\\.png\\?ex=[0-9a-f]+&is=[0-9a-f]+&hm=[0-9a-f]+&$`));
+    const download = await fetch(attachment.url);
+    expect([download.status, download.headers.get('content-type')]).toEqual([200, 'image/png']);
+    expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
+  it('answers 404 to the URL without its signature, with another, and once it has expired (a day later)', async () => {
+    const clock = new TestClock();
+    const { fake, seen } = await startWithUpload({ clock: clock.now });
+    fake.slashCommand({ name: 'diffuse', options: { image: { filename: 'dot.png', bytes: await picture() } } });
+    const url = new URL((await fake.waitFor(() => seen[0])).options.getAttachment('image', true).url);
+    const unsigned = `${url.origin}${url.pathname}`;
+    const forged = url.href.replace(/hm=[0-9a-f]+/, 'hm=00');
+    expect((await fetch(unsigned)).status).toBe(404);
+    expect((await fetch(forged)).status).toBe(404);
+    expect((await fetch(url)).status).toBe(200);
+    clock.advance(24 * 60 * 60_000);
+    expect((await fetch(url)).status).toBe(404);
+  });
+
+  it('sends the content type the client declares, and no width or height for a file that is not a picture', async () => {
+    const { fake, seen } = await startWithUpload();
+    fake.slashCommand({ name: 'diffuse', options: { image: { filename: 'notes.png', bytes: Buffer.from('not a picture'), contentType: 'image/png' } } });
+    const attachment = (await fake.waitFor(() => seen[0])).options.getAttachment('image', true);
+    expect([attachment.contentType, attachment.width, attachment.height]).toEqual(['image/png', null, null]);
+  });
+
+  it('refuses a file for an option of another type, and a value that is not a file for an attachment option, as the client would', async () => {
+    const { fake } = await startWithUpload();
+    expect(() => fake.slashCommand({ name: 'diffuse', options: { image: 'cat.png' } })).toThrow(/option "image" is of type Attachment/);
+    expect(() => fake.slashCommand({ name: 'diffuse', options: { caption: { filename: 'a.png', bytes: Buffer.alloc(1) } } })).toThrow(/option "caption" is of type String, got the file a.png/);
   });
 });
 
