@@ -47,7 +47,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const lockMs = options.lockMs ?? 30_000;
   const runOrder = options.runOrder ?? runWorkOrder;
   const redis = connectRedis(options.redisUrl, `worker ${name}`);
-  const subscriber = connectRedis(options.redisUrl, `worker ${name} cancels`);
+  const subscriber = connectRedis(options.redisUrl, `worker ${name} cancels`, { subscriber: true });
   const beatKey = keys.worker(prefix, name);
   const startedAt = Date.now();
   let running: string | null = null;

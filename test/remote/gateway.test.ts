@@ -5,6 +5,7 @@
  * Process deaths are tested in scale-out.test.ts with separate processes.
  */
 import { PermissionFlagsBits } from 'discord.js';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorker, type RunningWorker } from '../../src/remote/worker.ts';
 import { ModelRegistry } from '../../src/services/model-registry.ts';
@@ -84,6 +85,11 @@ describe.skipIf(needs.missing)(`a gateway with two workers ${needs.title}`, () =
     const cmd = h.discord.slashCommand({ name: 'imagine', user: member, options: { prompt: 'a cancelled square', steps: 6, count: 1 } });
     await held.reached;
     const admin = h.discord.newMember({ username: 'admin', permissions: PermissionFlagsBits.ManageGuild });
+    // The worker's sign of life says it is busy within one read of the directory.
+    await h.discord.waitFor(() => {
+      const status = h.bot.context.inferenceStatus();
+      return status.mode === 'workers' && status.workers.some((w) => w.job !== null);
+    });
     const listed = await h.discord.slashCommand({ name: 'mod', subcommand: 'workers', user: admin }).waitForOriginal((m) => m.content.length > 0);
     expect(listed.content).toMatch(/\*\*Workers\*\* \(2 alive, 1 busy\)/);
     expect(listed.content).toMatch(/running job \d+/);
@@ -98,6 +104,16 @@ describe.skipIf(needs.missing)(`a gateway with two workers ${needs.title}`, () =
     expect(ledger.reduce((s, e) => s + e.delta, 0)).toBe(0);
     const next = h.discord.slashCommand({ name: 'imagine', user: member, options: { prompt: 'after the cancel', steps: 2, count: 1 } });
     await next.waitForOriginal(hasImage, LONG);
+  });
+
+  it('/diffuse image: sends the uploaded picture to a worker, and the film comes back', async () => {
+    const bytes = await sharp({ create: { width: 192, height: 128, channels: 3, background: { r: 200, g: 40, b: 40 } } }).png().toBuffer();
+    const before = workers.reduce((n, w) => n + w.done, 0);
+    const cmd = h.discord.slashCommand({ name: 'diffuse', options: { image: { filename: 'red.png', bytes } } });
+    const result = await cmd.waitForOriginal(hasImage, LONG);
+    const film = result.attachments.find((a) => a.filename.endsWith('.webp'))!;
+    expect((await sharp(film.bytes, { pages: -1 }).metadata()).pages).toBe(20);
+    expect(workers.reduce((n, w) => n + w.done, 0)).toBe(before + 1);
   });
 
   it('/info says the workers serve the model', async () => {
