@@ -7,6 +7,7 @@
  * `shutdownWaitMs`.
  */
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { DiffusionPipeline } from '../diffusion/pipeline.ts';
 import type { ModelRegistry } from '../services/model-registry.ts';
@@ -97,8 +98,12 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     return exclusive(async () => {
       running = id;
       beatNow();
+      const began = performance.now();
       try {
-        return await run(job, signal);
+        const answer = await run(job, signal);
+        // One line per job: what an operator reads, and what npm run bench:scale measures idle time by.
+        log(`job ${job.data.order.jobId} (${job.data.order.model}) made in ${Math.round(performance.now() - began)} ms`);
+        return answer;
       } catch (err) {
         if (signal?.aborted && signal.reason === SHUTDOWN && token) {
           // Handed back: another worker (or this one, restarted) runs it from the start.
