@@ -1,11 +1,11 @@
 /**
- * `npm run bench:scale [-- --jobs 24 --steps 16 --sequential 6 --json]`: what scaling out costs
+ * `npm run bench:scale [-- --jobs 24 --count 4 --steps 16 --sequential 6 --json]`: what scaling out costs
  * and gives, measured in one run on this machine with separate processes, as a host runs them:
  * the bot alone (`npm start`), then a gateway (`npm start` with REDIS_URL) with one and with two
  * workers (`npm run worker`, ORT_THREADS=1 each), against the local Discord-compatible server and a
  * throwaway Redis.
  *
- * - images/min with a backlog of one-image jobs, 1 worker vs 2 workers: the scaling ratio;
+ * - images/min with a backlog of jobs (a 2x2 grid each by default), 1 worker vs 2 workers: the scaling ratio;
  * - median latency of one job at a time (command to posted picture), gateway + worker minus the
  *   bot alone: what the queue adds;
  * - the workers' idle fraction while the backlog waits: gaps between a worker's jobs (from each
@@ -29,12 +29,14 @@ const { values } = parseArgs({
     jobs: { type: 'string', default: '24' },
     steps: { type: 'string', default: '16' },
     sequential: { type: 'string', default: '6' },
+    count: { type: 'string', default: '4' },
     json: { type: 'boolean', default: false },
   },
 });
 const JOBS = whole('jobs', values.jobs, 2);
 const STEPS = whole('steps', values.steps, 1);
 const SEQUENTIAL = whole('sequential', values.sequential, 1);
+const COUNT = whole('count', values.count, 1);
 const MEMBERS = 4;
 
 const hasResult = (m: MessageRecord) => m.attachments.some((a) => a.filename.startsWith('job-'));
@@ -92,7 +94,7 @@ async function sequential(discord: FakeDiscord, label: string): Promise<number[]
   const latencies: number[] = [];
   for (let k = 0; k < SEQUENTIAL; k++) {
     const t0 = performance.now();
-    await discord.slashCommand({ name: 'imagine', options: { prompt: `${label} ${k}`, steps: STEPS, count: 1, seed: k } }).waitForOriginal(hasResult, { timeoutMs: 600_000 });
+    await discord.slashCommand({ name: 'imagine', options: { prompt: `${label} ${k}`, steps: STEPS, count: COUNT, seed: k } }).waitForOriginal(hasResult, { timeoutMs: 600_000 });
     latencies.push(performance.now() - t0);
   }
   return latencies;
@@ -103,24 +105,26 @@ async function backlog(discord: FakeDiscord, label: string, gateway: BotProcess)
   const cpu0 = cpuMs(gateway.child.pid!);
   const t0 = performance.now();
   const commands = Array.from({ length: JOBS }, (_, k) =>
-    discord.slashCommand({ name: 'imagine', user: members[k % MEMBERS], options: { prompt: `${label} backlog ${k}`, steps: STEPS, count: 1, seed: k } }),
+    discord.slashCommand({ name: 'imagine', user: members[k % MEMBERS], options: { prompt: `${label} backlog ${k}`, steps: STEPS, count: COUNT, seed: k } }),
   );
   await Promise.all(commands.map((cmd) => cmd.waitForOriginal(hasResult, { timeoutMs: 30 * 60_000 })));
   const seconds = (performance.now() - t0) / 1000;
-  return { seconds, imagesPerMin: (JOBS / seconds) * 60, gatewayCpuMsPerJob: (cpuMs(gateway.child.pid!) - cpu0) / JOBS, since: t0 };
+  return { seconds, imagesPerMin: ((JOBS * COUNT) / seconds) * 60, gatewayCpuMsPerJob: (cpuMs(gateway.child.pid!) - cpu0) / JOBS, since: t0 };
 }
 
-/** Idle share of each worker's busy span during the backlog: gaps between its jobs over first start to last end. */
-function idleFraction(workers: Worker[], since: number): number {
+/** Idle share of each worker's busy span during the backlog (gaps between its jobs over first start to last end), and the mean gap. */
+function idleFraction(workers: Worker[], since: number): { fraction: number; gapMs: number } {
   let idle = 0;
   let span = 0;
+  let gaps = 0;
   for (const w of workers) {
     const jobs = w.jobs.filter(([start]) => start >= since - 5).sort((a, b) => a[0] - b[0]);
     if (jobs.length < 2) continue;
     span += jobs.at(-1)![1] - jobs[0][0];
     for (let i = 1; i < jobs.length; i++) idle += Math.max(0, jobs[i][0] - jobs[i - 1][1]);
+    gaps += jobs.length - 1;
   }
-  return span ? idle / span : 0;
+  return { fraction: span ? idle / span : 0, gapMs: gaps ? idle / gaps : 0 };
 }
 
 const redis = await startRedis();
@@ -159,19 +163,21 @@ try {
 
   const report = {
     jobs: JOBS,
+    imagesPerJob: COUNT,
     steps: STEPS,
     imagesPerMin: { oneWorker: Number(one.imagesPerMin.toFixed(1)), twoWorkers: Number(two.imagesPerMin.toFixed(1)) },
     scaling: Number((two.imagesPerMin / one.imagesPerMin).toFixed(2)),
     medianLatencyMs: { inProcess: Math.round(localLatency), gatewayAndWorker: Math.round(remoteLatency), added: Math.round(remoteLatency - localLatency) },
-    workerIdleFraction: { oneWorker: Number(oneIdle.toFixed(4)), twoWorkers: Number(twoIdle.toFixed(4)) },
+    workerIdleFraction: { oneWorker: Number(oneIdle.fraction.toFixed(4)), twoWorkers: Number(twoIdle.fraction.toFixed(4)) },
+    workerGapMsBetweenJobs: { oneWorker: Number(oneIdle.gapMs.toFixed(1)), twoWorkers: Number(twoIdle.gapMs.toFixed(1)) },
     gatewayCpuMsPerJob: { oneWorker: Number(one.gatewayCpuMsPerJob.toFixed(1)), twoWorkers: Number(two.gatewayCpuMsPerJob.toFixed(1)) },
   };
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else {
-    console.log(`${JOBS} one-image jobs of ${STEPS} steps, ORT_THREADS=1 per worker`);
+    console.log(`${JOBS} jobs of ${COUNT} image(s) and ${STEPS} steps, ORT_THREADS=1 per worker`);
     console.log(`images/min: 1 worker ${report.imagesPerMin.oneWorker}, 2 workers ${report.imagesPerMin.twoWorkers} (scaling ${report.scaling}x)`);
     console.log(`median latency, one job at a time: in-process ${report.medianLatencyMs.inProcess} ms, gateway + worker ${report.medianLatencyMs.gatewayAndWorker} ms (the queue adds ${report.medianLatencyMs.added} ms)`);
-    console.log(`worker idle while the backlog waits: ${(oneIdle * 100).toFixed(2)}% (1 worker), ${(twoIdle * 100).toFixed(2)}% (2 workers)`);
+    console.log(`worker idle while the backlog waits: ${(oneIdle.fraction * 100).toFixed(2)}% (1 worker), ${(twoIdle.fraction * 100).toFixed(2)}% (2 workers); ${oneIdle.gapMs.toFixed(1)} / ${twoIdle.gapMs.toFixed(1)} ms between two jobs`);
     console.log(`gateway CPU per job: ${report.gatewayCpuMsPerJob.oneWorker} ms (1 worker), ${report.gatewayCpuMsPerJob.twoWorkers} ms (2 workers)`);
   }
 } finally {

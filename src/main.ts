@@ -1,7 +1,7 @@
 /** `npm start`: run the bot with the configuration in .env. */
 import dotenv from 'dotenv';
 import { startBot } from './app.ts';
-import { ConfigError, loadConfig } from './config/config.ts';
+import { ConfigError, loadConfig, redactUrl } from './config/config.ts';
 import { installProcessPolicy } from './process-policy.ts';
 
 dotenv.config({ quiet: true });
@@ -21,9 +21,14 @@ async function main(): Promise<void> {
   const policy = installProcessPolicy({
     log: (message) => console.error(`[bot] ${message}`),
     exit: (code) => process.exit(code),
-    secrets: [config.discord.token],
+    // The Redis URL may carry a password (a gateway's REDIS_URL).
+    secrets: [config.discord.token, ...(config.redis ? [config.redis.url, new URL(config.redis.url).password] : [])].filter(Boolean),
   });
-  console.log(`starting: model ${config.model.dir} on ${config.model.provider}, database ${config.databaseUrl.startsWith('file:') ? config.databaseUrl : 'postgresql'}`);
+  console.log(
+    config.redis
+      ? `starting as a gateway: jobs run on workers through Redis ${redactUrl(config.redis.url)}${config.queue.slots ? ` and on ${config.queue.slots} slot(s) here` : ''}, database ${config.databaseUrl.startsWith('file:') ? config.databaseUrl : 'postgresql'}`
+      : `starting: model ${config.model.dir} on ${config.model.provider}, database ${config.databaseUrl.startsWith('file:') ? config.databaseUrl : 'postgresql'}`,
+  );
   const bot = await startBot(config, { onFatal: (what, err) => policy.fatal(what, err) });
   policy.setStop(() => bot.stop());
   console.log(`logged in as ${bot.client.user?.tag}; serving ${bot.client.guilds.cache.size} server(s)`);

@@ -138,6 +138,9 @@ describe.skipIf(needs.missing)(`a gateway and workers in separate processes ${ne
     gateway.child.kill('SIGTERM');
     await gateway.exited;
     await expectDeliveredOnce(w, [jobId, jobId + 1]);
+    // The Redis password is in every process's REDIS_URL and in none of their output.
+    for (const p of [gateway.output().stdout, gateway.output().stderr, first.output(), second.output()]) expect(p).not.toContain('test-secret');
+    expect(gateway.output().stdout).toContain('Redis redis://:***@127.0.0.1:');
   });
 
   it('the gateway killed mid-job: the worker finishes, and the next gateway start delivers it, and a job still waiting, once each', async () => {

@@ -18,6 +18,7 @@ import { openStore, type JobRecord } from '../../../src/store/index.ts';
 import { botEnvironment, registerCommands } from '../bot-environment.ts';
 import { FakeDiscord, type InteractionRecord, type UserRecord } from '../../../src/sandbox/discord-server/index.ts';
 import { repoRoot } from '../repo-paths.ts';
+import { startRedis, type RedisServer } from '../redis.ts';
 import { mulberry32, type Random } from './random.ts';
 
 export interface KillLoopOptions {
@@ -36,6 +37,11 @@ export interface KillLoopOptions {
    * refund (e.g. a job the restart could not resume). Default false: a clean failure is an outcome.
    */
   strict?: boolean;
+  /**
+   * Scale-out: this many workers (`npm run worker`) on a throwaway Redis, the bot as their gateway;
+   * each round SIGKILLs the gateway or one worker, at random, and starts it again. 0: the bot alone.
+   */
+  workers?: number;
   /** How long the last start may take to drain the queue before the run is declared stuck. */
   drainTimeoutMs?: number;
   log?: (line: string) => void;
@@ -68,7 +74,7 @@ export interface MemberOutcome {
 export interface KillLoopReport {
   seed: number;
   rounds: number;
-  kills: Array<{ round: number; afterMs: number; submitted: number }>;
+  kills: Array<{ round: number; afterMs: number; submitted: number; victim: string }>;
   interactions: number;
   /** Acknowledged, but the process died before the job was recorded: nothing queued or charged. */
   lostBeforeRecorded: number;
@@ -97,6 +103,7 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
   const logStream = createWriteStream(botLog);
 
   const discord = await FakeDiscord.start();
+  let redis: RedisServer | undefined;
   try {
     await registerCommands(discord);
     const members = Array.from({ length: options.members ?? 4 }, (_, k) => discord.newMember({ username: `member${k + 1}` }));
@@ -113,9 +120,21 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
     const handles: InteractionRecord[] = [];
     const kills: KillLoopReport['kills'] = [];
     let serial = 0;
+    const workers: ChildProcess[] = [];
+    const workerCount = options.workers ?? 0;
+    let workerEnv: Record<string, string> = {};
+    if (workerCount > 0) {
+      redis = await startRedis();
+      env.REDIS_URL = redis.url;
+      env.REDIS_PREFIX = 'kill-loop';
+      // A killed worker's job is taken over after the lock runs out: 2 s keeps the run short.
+      workerEnv = { PATH: env.PATH, REDIS_URL: redis.url, REDIS_PREFIX: 'kill-loop', MODEL_DIR: env.MODEL_DIR, ORT_THREADS: '1', WORKER_LOCK_MS: '2000' };
+      for (let k = 0; k < workerCount; k++) workers.push(await startWorker(workerEnv, `worker${k + 1}`, logStream));
+    }
+    let bot: ChildProcess | undefined;
 
     for (let round = 1; round <= options.rounds; round++) {
-      const bot = await startBot(env, discord, logStream, round);
+      bot ??= await startBot(env, discord, logStream, round);
       const killAt = Math.round(random() * maxKillDelayMs);
       const count = perRound.min + Math.floor(random() * (perRound.max - perRound.min + 1));
       const plan = Array.from({ length: count }, () => ({ at: Math.round(random() * maxKillDelayMs * 0.5), member: pick(random, members), steps: 4 + Math.floor(random() * 5), images: 1 + Math.floor(random() * 2), seed: Math.floor(random() * 1e6) }));
@@ -129,20 +148,54 @@ export async function runKillLoop(options: KillLoopOptions): Promise<KillLoopRep
         submitted += 1;
       }
       await sleep(Math.max(0, started + killAt - Date.now()));
-      await kill(bot, discord);
-      kills.push({ round, afterMs: killAt, submitted });
-      log(`round ${String(round).padStart(2)}: ${submitted} job(s) submitted, SIGKILL after ${killAt} ms`);
+      // With workers, half the rounds kill one of them (the gateway lives on), half the gateway.
+      const victim = workerCount > 0 && random() < 0.5 ? Math.floor(random() * workerCount) : -1;
+      if (victim === -1) {
+        await kill(bot, discord);
+        bot = undefined;
+      } else {
+        await killProcess(workers[victim]);
+        workers[victim] = await startWorker(workerEnv, `worker${victim + 1}`, logStream);
+      }
+      const name = victim === -1 ? (workerCount > 0 ? 'the gateway' : 'the bot') : `worker${victim + 1}`;
+      kills.push({ round, afterMs: killAt, submitted, victim: name });
+      log(`round ${String(round).padStart(2)}: ${submitted} job(s) submitted, SIGKILL ${name} after ${killAt} ms`);
     }
 
     log('last start: draining the queue');
-    const last = await startBot(env, discord, logStream, options.rounds + 1);
+    const last = bot ?? (await startBot(env, discord, logStream, options.rounds + 1));
     const drained = await drain(dbFile, discord, options.drainTimeoutMs ?? 10 * 60_000);
     await stop(last);
+    for (const w of workers) await stop(w);
     logStream.end();
     return await judge({ strict: options.strict ?? false, env, dbFile, discord, members, handles, kills, allowance, drained, seed: options.seed, rounds: options.rounds, dir, botLog });
   } finally {
     await discord.close().catch(() => undefined);
+    await redis?.stop();
   }
+}
+
+/** `npm run worker`, one node process, logging into the run's log. */
+async function startWorker(env: Record<string, string>, name: string, logStream: NodeJS.WritableStream): Promise<ChildProcess> {
+  const tsx = pathToFileURL(path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+  const child = spawn(process.execPath, ['--import', tsx, path.join(repoRoot, 'src', 'worker-main.ts')], { env: { ...env, WORKER_NAME: name }, stdio: ['ignore', 'pipe', 'pipe'] });
+  logStream.write(`--- ${name} (pid ${child.pid}) ---\n`);
+  child.stderr!.pipe(logStream, { end: false });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += String(d);
+      if (out.includes(': ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before it was ready; see the log`)));
+  });
+  return child;
+}
+
+async function killProcess(child: ChildProcess): Promise<void> {
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await gone;
 }
 
 function pick<T>(random: Random, items: readonly T[]): T {
@@ -315,7 +368,9 @@ function noticeOf(discord: FakeDiscord, job: JobRecord): string {
 /** The report as the table `npm run kill-loop` prints. */
 export function formatReport(report: KillLoopReport): string {
   const lines: string[] = [];
-  lines.push(`kill loop: seed ${report.seed}, ${report.rounds} SIGKILLs, ${report.interactions} /imagine sent`);
+  const victims = new Map<string, number>();
+  for (const k of report.kills) victims.set(k.victim, (victims.get(k.victim) ?? 0) + 1);
+  lines.push(`kill loop: seed ${report.seed}, ${report.rounds} SIGKILLs (${[...victims].map(([v, n]) => `${v} ${n}`).join(', ')}), ${report.interactions} /imagine sent`);
   lines.push(`  ${report.jobs.length} recorded as jobs; ${report.lostBeforeRecorded} acknowledged but killed before recorded; ${report.refused} refused; ${report.unanswered} never acknowledged (nothing queued or charged for these)`);
   const statuses = new Map<string, number>();
   for (const j of report.jobs) statuses.set(j.status, (statuses.get(j.status) ?? 0) + 1);
