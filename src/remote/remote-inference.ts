@@ -171,6 +171,10 @@ export class RemoteInference implements Inference {
     return events;
   }
 
+  async discard(job: { id: number; createdAt: Date; model: string }): Promise<void> {
+    await this.#cancel(this.#queue(job.model), remoteJobId({ jobId: job.id, createdAt: job.createdAt.getTime() }));
+  }
+
   detach(): void {
     this.#detached = true;
   }

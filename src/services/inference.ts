@@ -31,6 +31,11 @@ export interface Inference {
    * elsewhere (on a worker) goes on, to be collected by the next start.
    */
   detach?(): void;
+  /**
+   * A job left the queue before it ran here (cancelled while waiting): drop any copy of it that
+   * is already further on (a worker's queue still holding it from before a gateway restart).
+   */
+  discard?(job: { id: number; createdAt: Date; model: string }): Promise<void>;
 }
 
 /** Where jobs run, for /info and /mod workers. */

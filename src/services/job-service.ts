@@ -373,7 +373,9 @@ export class JobService {
     if (entry && entry.phase !== 'posting') {
       entry.cancelReason ??= job.userId === by.userId ? 'cancelled by you' : 'cancelled by a moderator';
       asked = true;
-      this.#d.scheduler.cancel(String(jobId));
+      if (this.#d.scheduler.cancel(String(jobId)) === 'dequeued') {
+        await this.#d.inference.discard?.(job).catch((err) => this.#log(`job ${jobId}: could not drop it from the workers' queue`, err));
+      }
       await entry.generationEnded;
     } else if (entry) {
       // Made, and being saved: too late; answer once it is recorded as made.
