@@ -122,3 +122,26 @@ describe.skipIf(needs.missing)(`a gateway with two workers ${needs.title}`, () =
     expect(info.content).toMatch(/\*\*tiny-shapes\*\* · served by w1, w2/);
   });
 });
+
+describe.skipIf(needs.missing)(`a gateway with a GPU of its own (INFERENCE_SLOTS=1) ${needs.title}`, () => {
+  it('runs jobs on its own worker when no other worker is up, and /mod workers lists it', async () => {
+    const redis = await startRedis();
+    const h = await startHarness({ REDIS_URL: redis.url, REDIS_PREFIX: 'own', INFERENCE_SLOTS: '1', ORT_THREADS: '1' }, { bot: { workerPollMs: 50 } });
+    try {
+      const cmd = h.discord.slashCommand({ name: 'imagine', options: { prompt: 'made at the gateway', steps: 2, count: 1 } });
+      const result = await cmd.waitForOriginal(hasImage, LONG);
+      expect(await jobOf(h, result.id)).toMatchObject({ status: 'done' });
+      const admin = h.discord.newMember({ username: 'admin', permissions: PermissionFlagsBits.ManageGuild });
+      // Its sign of life counts the job within one read of the directory.
+      await h.discord.waitFor(() => {
+        const status = h.bot.context.inferenceStatus();
+        return status.mode === 'workers' && status.workers[0]?.done === 1;
+      });
+      const listed = await h.discord.slashCommand({ name: 'mod', subcommand: 'workers', user: admin }).waitForOriginal((m) => m.content.length > 0);
+      expect(listed.content).toMatch(/\*\*Workers\*\* \(1 alive, 0 busy\)\n• \*\*gateway-\d+-1\*\* · tiny-shapes · idle · 1 job\(s\) done/);
+    } finally {
+      await h.close();
+      await redis.stop();
+    }
+  });
+});
