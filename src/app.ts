@@ -108,9 +108,9 @@ async function startWith(config: Config, opts: StartOptions, log: NonNullable<St
   // gateway has its sizes and defaults from the workers instead.
   const info = gateway ? gateway.defaultInfo : (await models.planner(config.models.defaultName)).info;
   const store = await openStore(config.databaseUrl, opts.now ? { now: opts.now } : {});
-  // Per-guild limits come from guild settings and are checked by the job service. On a gateway,
+  // Limits come from each server's settings and are checked by the job service. On a gateway,
   // slots are the workers alive, and a job starts only where a worker serves its model.
-  const scheduler = new FairScheduler({ slots: gateway ? 1 : config.queue.slots, maxQueuePerGuild: Infinity, maxJobsPerUser: Infinity, canStart: gateway?.directory.canStart });
+  const scheduler = new FairScheduler({ slots: gateway ? 1 : config.queue.slots, canStart: gateway?.directory.canStart });
   gateway?.attach(scheduler);
   const { defaults } = info;
   const quota = new QuotaService(

@@ -11,11 +11,10 @@
  * guild gets a second slot only while no other unpaused guild is waiting with fewer slots held
  * (a lone guild may use them all).
  */
-import PQueue from 'p-queue';
 import { DurationAverage } from './duration-average.ts';
 import { type Eta, projectEtas } from './eta.ts';
 import { FairOrder, type PredictedOrder } from './fair-order.ts';
-import { JobCancelledError, QueueClosedError, QueueFullError, UserLimitError } from './queue-errors.ts';
+import { JobCancelledError, QueueClosedError } from './queue-errors.ts';
 import type {
   CancelResult,
   DurationEstimate,
@@ -56,8 +55,6 @@ interface Job {
 export class FairScheduler {
   #slots: number;
   readonly #canStart: FairSchedulerOptions['canStart'];
-  readonly #maxQueuePerGuild: number;
-  readonly #maxJobsPerUser: number;
   readonly #now: () => number;
   readonly #onListenerError: (error: unknown) => void;
   readonly #durations: DurationAverage;
@@ -67,14 +64,6 @@ export class FairScheduler {
   readonly #jobs = new Map<string, Job>();
   /** Jobs holding slots, in start order (Map keeps insertion order). */
   readonly #running = new Map<string, Job>();
-  /** Jobs waiting or running per user. */
-  readonly #perUser = new Map<string, number>();
-  /**
-   * Each guild's own p-queue runs the jobs granted to that guild. It never holds jobs back: the
-   * fair choice of what starts needs one view across all guilds, which FairOrder has and a
-   * per-guild p-queue cannot, so a job reaches its guild's p-queue only once it has a slot.
-   */
-  readonly #runners = new Map<string, PQueue>();
   readonly #listeners = new Set<(snapshot: QueueSnapshot) => void>();
   #idleWaiters: Array<() => void> = [];
   #snapshot: QueueSnapshot | undefined;
@@ -86,8 +75,6 @@ export class FairScheduler {
   constructor(options: FairSchedulerOptions = {}) {
     const {
       slots = 1,
-      maxQueuePerGuild = 20,
-      maxJobsPerUser = 3,
       initialJobMs = 30_000,
       durationWindow = 10,
       now = Date.now,
@@ -96,16 +83,6 @@ export class FairScheduler {
     } = options;
     if (!(Number.isInteger(slots) && slots >= 1)) {
       throw new TypeError(`Expected \`slots\` to be an integer from 1 and up, got \`${slots}\` (${typeof slots})`);
-    }
-    for (const [name, value] of [
-      ['maxQueuePerGuild', maxQueuePerGuild],
-      ['maxJobsPerUser', maxJobsPerUser],
-    ] as const) {
-      if (!((Number.isInteger(value) && value >= 1) || value === Number.POSITIVE_INFINITY)) {
-        throw new TypeError(
-          `Expected \`${name}\` to be an integer from 1 and up, or Infinity, got \`${value}\` (${typeof value})`,
-        );
-      }
     }
     if (!(Number.isFinite(initialJobMs) && initialJobMs >= 0)) {
       throw new TypeError(
@@ -123,8 +100,6 @@ export class FairScheduler {
     }
     this.#slots = slots;
     this.#canStart = canStart;
-    this.#maxQueuePerGuild = maxQueuePerGuild;
-    this.#maxJobsPerUser = maxJobsPerUser;
     this.#now = now;
     this.#onListenerError = onListenerError;
     this.#durations = new DurationAverage(durationWindow, initialJobMs);
@@ -172,15 +147,11 @@ export class FairScheduler {
     return this.#durations.value;
   }
 
-  /** Jobs `userId` has waiting or running, across all guilds (what `maxJobsPerUser` limits). */
-  pending(userId: string): number {
-    return this.#perUser.get(userId) ?? 0;
-  }
-
   /**
-   * Queues a job, or throws without queueing anything: QueueClosedError after `close()`,
-   * UserLimitError, QueueFullError (each with the limit and the current count); TypeError for a
-   * malformed request and Error for an id already waiting or running (both are bugs, not refusals). A paused guild
+   * Queues a job, or throws without queueing anything: QueueClosedError after `close()`;
+   * TypeError for a malformed request and Error for an id already waiting or running (both are
+   * bugs, not refusals). Limits (jobs per member, per server) are the job service's to check,
+   * with the server's own settings: the queue orders what it is given. A paused guild
    * still accepts jobs, so members can line up while moderators look into something; they just
    * do not start until `resume()`.
    */
@@ -198,10 +169,6 @@ export class FairScheduler {
     if (typeof run !== 'function') throw new TypeError(`Expected \`run\` to be a function, got ${typeof run}`);
     if (this.#closed) throw new QueueClosedError();
     if (this.#jobs.has(id)) throw new Error(`Job ${id} is already waiting or running`);
-    const userCount = this.pending(userId);
-    if (userCount >= this.#maxJobsPerUser) throw new UserLimitError(userId, this.#maxJobsPerUser, userCount);
-    const guildCount = this.#order.waiting(guildId);
-    if (guildCount >= this.#maxQueuePerGuild) throw new QueueFullError(guildId, this.#maxQueuePerGuild, guildCount);
 
     let resolve!: (value: unknown) => void;
     let reject!: (error: unknown) => void;
@@ -211,7 +178,6 @@ export class FairScheduler {
     });
     const job: Job = { id, guildId, userId, pool, submittedAt: this.#now(), run, resolve, reject };
     this.#jobs.set(id, job);
-    this.#perUser.set(userId, userCount + 1);
     this.#order.push(job);
     this.#changed();
     this.#dispatch();
@@ -372,11 +338,16 @@ export class FairScheduler {
     job.startedAt = this.#now();
     this.#running.set(job.id, job);
     this.#changed();
-    let runner = this.#runners.get(job.guildId);
-    if (!runner) this.#runners.set(job.guildId, (runner = new PQueue({ concurrency: this.#slots })));
-    // No signal is given to p-queue: it would reject at abort time and free its place while the
-    // job may still be using the GPU. The slot is released only when `run` itself settles.
-    runner.add(() => job.run(controller.signal)).then(
+    // The slot is released only when `run` itself settles (not when its signal aborts): the GPU
+    // is busy until then. `run` starts now, so the caller sees it running; one that throws at once
+    // settles like one that rejects.
+    let running: Promise<unknown>;
+    try {
+      running = Promise.resolve(job.run(controller.signal));
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    running.then(
       (value) => this.#settle(job, true, value),
       (error: unknown) => this.#settle(job, false, error),
     );
@@ -391,7 +362,6 @@ export class FairScheduler {
       this.#running.delete(job.id);
       this.#order.finish(job);
       this.#forget(job);
-      if (!this.#order.busy(job.guildId)) this.#runners.delete(job.guildId);
       this.#changed();
       // The slot passes on before `done` settles: whoever awaits `done` already sees the next job running.
       this.#dispatch();
@@ -402,12 +372,9 @@ export class FairScheduler {
     }
   }
 
-  /** Drops a job that is leaving (finished or dequeued) from the id and per-user counts. */
+  /** Drops a job that is leaving (finished or dequeued). */
   #forget(job: Job): void {
     this.#jobs.delete(job.id);
-    const count = (this.#perUser.get(job.userId) ?? 1) - 1;
-    if (count === 0) this.#perUser.delete(job.userId);
-    else this.#perUser.set(job.userId, count);
   }
 
   #predicted(): PredictedOrder<Job> {

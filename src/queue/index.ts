@@ -16,6 +16,4 @@ export {
   JobCancelledError,
   JobRefusedError,
   QueueClosedError,
-  QueueFullError,
-  UserLimitError,
 } from './queue-errors.ts';

@@ -11,19 +11,6 @@ export interface FairSchedulerOptions {
    */
   readonly slots?: number;
   /**
-   * Jobs a guild may have waiting (running ones do not count). `Infinity` for no limit.
-   *
-   * @default 20
-   */
-  readonly maxQueuePerGuild?: number;
-  /**
-   * Jobs one user may have waiting or running, counted across all guilds, since every guild
-   * shares the same slots. `Infinity` for no limit.
-   *
-   * @default 3
-   */
-  readonly maxJobsPerUser?: number;
-  /**
    * Milliseconds a job is assumed to take, for ETAs, until a job has finished and been measured.
    *
    * @default 30_000

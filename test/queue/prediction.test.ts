@@ -21,7 +21,7 @@ async function finishAndCompare(bench: JobBench, count = Number.POSITIVE_INFINIT
 
 describe('predicted order equals start order', () => {
   it('for one heavy and two light users in one guild', async () => {
-    const bench = new JobBench(new FairScheduler({ maxJobsPerUser: 10 }));
+    const bench = new JobBench(new FairScheduler());
     bench.submitMany('h', 6, 'g', 'heavy');
     bench.submitMany('a', 2, 'g', 'light-a');
     bench.submit('b1', 'g', 'light-b');
@@ -30,7 +30,7 @@ describe('predicted order equals start order', () => {
   });
 
   it('for two guilds with several users each, submitted in between finishes', async () => {
-    const bench = new JobBench(new FairScheduler({ maxJobsPerUser: 10 }));
+    const bench = new JobBench(new FairScheduler());
     bench.submitMany('a', 4, 'guild-a', 'alice');
     bench.submitMany('c', 2, 'guild-a', 'carol');
     bench.submitMany('b', 3, 'guild-b', 'bob');
@@ -43,7 +43,7 @@ describe('predicted order equals start order', () => {
   });
 
   it('for two slots and three guilds when jobs finish in start order', async () => {
-    const bench = new JobBench(new FairScheduler({ slots: 2, maxJobsPerUser: 10 }));
+    const bench = new JobBench(new FairScheduler({ slots: 2 }));
     bench.submitMany('a', 5, 'guild-a', 'alice');
     bench.submitMany('b', 2, 'guild-b', 'bob');
     bench.submitMany('c', 3, 'guild-c', 'carol');
@@ -52,7 +52,7 @@ describe('predicted order equals start order', () => {
   });
 
   it('across a pause and a resume, jobs of the paused guild following the held order', async () => {
-    const bench = new JobBench(new FairScheduler({ maxJobsPerUser: 10 }));
+    const bench = new JobBench(new FairScheduler());
     bench.submitMany('a', 3, 'guild-a', 'alice');
     bench.submitMany('z', 2, 'guild-a', 'zoe');
     bench.submitMany('b', 3, 'guild-b', 'bob');
@@ -66,7 +66,7 @@ describe('predicted order equals start order', () => {
   });
 
   it('when a waiting job in the middle is cancelled', async () => {
-    const bench = new JobBench(new FairScheduler({ maxJobsPerUser: 10 }));
+    const bench = new JobBench(new FairScheduler());
     bench.submitMany('a', 4, 'guild-a', 'alice');
     bench.submitMany('b', 4, 'guild-b', 'bob');
     await finishAndCompare(bench, 2);
@@ -86,7 +86,7 @@ describe('predicted order equals start order', () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return Math.floor((seed / 2147483648) * n);
     };
-    const bench = new JobBench(new FairScheduler({ slots, maxQueuePerGuild: 6, maxJobsPerUser: 4 }));
+    const bench = new JobBench(new FairScheduler({ slots }));
     const guilds = ['g1', 'g2', 'g3'];
     let next = 0;
     let checks = 0;

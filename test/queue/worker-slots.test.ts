@@ -14,7 +14,7 @@ function onePerModel(job: JobInfo, running: readonly JobInfo[]): boolean {
 
 describe('slots that come and go', () => {
   it('holds every job while there is no slot, and starts them in fair order when slots appear', async () => {
-    const scheduler = new FairScheduler({ maxJobsPerUser: 10 });
+    const scheduler = new FairScheduler();
     const bench = new JobBench(scheduler);
     scheduler.setSlots(0);
     bench.submitMany('a', 3, 'guild-a', 'alice');
@@ -29,7 +29,7 @@ describe('slots that come and go', () => {
   });
 
   it('lets running jobs finish when slots go away, and starts nothing more until one comes back', async () => {
-    const scheduler = new FairScheduler({ slots: 2, maxJobsPerUser: 10 });
+    const scheduler = new FairScheduler({ slots: 2 });
     const bench = new JobBench(scheduler);
     bench.submitMany('a', 4, 'guild-a', 'alice');
     expect(bench.started).toEqual(['a1', 'a2']);
@@ -44,7 +44,7 @@ describe('slots that come and go', () => {
 
 describe('slots that serve some models only', () => {
   it('gives a free B slot to the fairest B job while the fairer A job waits for the A slot', async () => {
-    const scheduler = new FairScheduler({ slots: 2, maxJobsPerUser: 10, canStart: onePerModel });
+    const scheduler = new FairScheduler({ slots: 2, canStart: onePerModel });
     const bench = new JobBench(scheduler);
     bench.submit('a1', 'guild-a', 'alice', 'A');
     bench.submit('a2', 'guild-a', 'alice', 'A');
@@ -62,7 +62,7 @@ describe('slots that serve some models only', () => {
   });
 
   it('keeps a member\'s own jobs in order even when a later one could start elsewhere', async () => {
-    const scheduler = new FairScheduler({ slots: 2, maxJobsPerUser: 10, canStart: onePerModel });
+    const scheduler = new FairScheduler({ slots: 2, canStart: onePerModel });
     const bench = new JobBench(scheduler);
     bench.submit('a1', 'guild-a', 'alice', 'A');
     bench.submit('a2', 'guild-a', 'alice', 'A');
