@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   });
   // A shard without its manager would hold its servers' jobs with nobody to start them.
   if (shard) process.once('disconnect', () => policy.shutdown('the sharding manager is gone', 1));
-  console.log(`starting${shard ? ` shard ${shard.id} of ${shard.count}` : ''}: model ${config.model.dir} on ${config.model.provider}, database ${config.databaseUrl.startsWith('file:') ? config.databaseUrl : 'postgresql'}`);
+  console.log(`starting${shard ? ` shard ${shard.id} of ${shard.count} (pid ${process.pid})` : ''}: model ${config.model.dir} on ${config.model.provider}, database ${config.databaseUrl.startsWith('file:') ? config.databaseUrl : 'postgresql'}`);
   const bot = await startBot(config, { onFatal: (what, err) => policy.fatal(what, err), log });
   policy.setStop(() => bot.stop());
   console.log(`${shard ? `shard ${shard.id}: ` : ''}logged in as ${bot.client.user?.tag}; serving ${bot.client.guilds.cache.size} server(s)`);
