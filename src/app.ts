@@ -72,7 +72,7 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
   // One process per database, before anything is loaded: a second bot refuses at once (exit 1 in npm start).
   // A gateway shard locks its own shard: the sharding manager holds the bot's lock.
   const shard = config.sharding?.role === 'shard' ? config.sharding.id : undefined;
-  const lock = await acquireInstanceLock(config.databaseUrl, { onLost: (err) => (opts.onFatal ?? log)('instance lock lost', err), shard });
+  const lock = await acquireInstanceLock(config.databaseUrl, { onLost: (err) => (opts.onFatal ?? log)('instance lock lost', err), shard, waitMs: shard === undefined ? 0 : 30_000 });
   try {
     return await startLocked(config, opts, log, lock);
   } catch (err) {

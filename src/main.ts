@@ -34,7 +34,14 @@ async function main(): Promise<void> {
     secrets: [config.discord.token],
   });
   // A shard without its manager would hold its servers' jobs with nobody to start them.
-  if (shard) process.once('disconnect', () => policy.shutdown('the sharding manager is gone', 1));
+  if (shard) {
+    process.once('disconnect', () => {
+      // discord.js's shard utility tells the manager of every connection change with a send that
+      // throws once the channel is closed; the client's own disconnect while stopping would be one.
+      process.send = () => false;
+      policy.shutdown('the sharding manager is gone', 1);
+    });
+  }
   console.log(`starting${shard ? ` shard ${shard.id} of ${shard.count} (pid ${process.pid})` : ''}: model ${config.model.dir} on ${config.model.provider}, database ${config.databaseUrl.startsWith('file:') ? config.databaseUrl : 'postgresql'}`);
   const bot = await startBot(config, { onFatal: (what, err) => policy.fatal(what, err), log });
   policy.setStop(() => bot.stop());

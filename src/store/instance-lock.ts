@@ -24,6 +24,9 @@ export interface InstanceLockOptions {
   // Gateway sharding: lock this shard only (PostgreSQL; several processes on one SQLite file are
   // refused before this is reached).
   shard?: number;
+  // PostgreSQL: how long to keep trying while another process holds the lock (0: refuse at once).
+  // A shard started again after its manager died may meet its old process still stopping.
+  waitMs?: number;
 }
 
 /** Another process holds the lock: `message` names the database and, where known, that process. */
@@ -42,7 +45,17 @@ export class InstanceLockedError extends Error {
 
 export async function acquireInstanceLock(databaseUrl: string, options: InstanceLockOptions = {}): Promise<InstanceLock> {
   const target = parseDatabaseUrl(databaseUrl);
-  if (target.provider === 'postgresql') return lockPostgres(target.url, options);
+  if (target.provider === 'postgresql') {
+    const deadline = Date.now() + (options.waitMs ?? 0);
+    for (;;) {
+      try {
+        return await lockPostgres(target.url, options);
+      } catch (err) {
+        if (!(err instanceof InstanceLockedError) || Date.now() >= deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
   if (options.shard !== undefined) throw new Error('gateway shards need PostgreSQL: several processes cannot share one SQLite database');
   // Nothing outside this process can open an in-memory database.
   if (target.filePath === ':memory:') return { description: 'an in-memory database', release: async () => {} };

@@ -161,13 +161,19 @@ describe.skipIf(missing)(`a sharded gateway (SHARDS=2) ${needsRedis.title}, ${ne
     try {
       await releaseInStartOrder(w.discord, store, [one], prompts);
       for (const cmd of handles) await cmd.waitForOriginal(hasImage, LONG);
+      // Marked done once Discord has the post: a moment after the picture shows.
+      await w.discord.waitFor(async () => (await jobsOf(store, prompts)).every((r) => r.status === 'done'), LONG);
       const rows = await jobsOf(store, prompts);
-      expect(rows.map((r) => r.status)).toEqual(prompts.map(() => 'done'));
       expect(rows.sort((x, y) => x.startedAt!.getTime() - y.startedAt!.getTime() || x.id - y.id).map((r) => r.prompt)).toEqual(['a one', 'b one', 'a two', 'b two', 'a three']);
       await expectDeliveredOnce(w.discord, store, [w.a, w.b], rows.map((r) => r.id));
     } finally {
       await store.close();
     }
+    // SIGTERM: the manager stops its shards, each as a one-process bot stops, and exits 0.
+    const shardPids = [...bot.output().stdout.matchAll(/starting shard \d of 2 \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+    bot.child.kill('SIGTERM');
+    expect(await bot.exited).toBe(0);
+    expect(shardPids.filter(alive)).toEqual([]);
   });
 
   it('a shard SIGKILLed mid-job is started again: its running job is not made twice, and it and a waiting job are delivered once and charged once', async () => {
@@ -196,6 +202,7 @@ describe.skipIf(missing)(`a sharded gateway (SHARDS=2) ${needsRedis.title}, ${ne
     expect(bot.output().stderr).toMatch(/shard 1 ended \(SIGKILL\); starting it again/);
     const store = await openStore(w.env.DATABASE_URL);
     try {
+      await w.discord.waitFor(async () => (await Promise.all([runningId, runningId + 1].map((id) => store.jobs.get(id)))).every((j) => j?.status === 'done'), LONG);
       await expectDeliveredOnce(w.discord, store, [w.b], [runningId, runningId + 1]);
     } finally {
       await store.close();
@@ -206,7 +213,49 @@ describe.skipIf(missing)(`a sharded gateway (SHARDS=2) ${needsRedis.title}, ${ne
       [1, 2],
     ]);
   });
+  it('the sharding manager SIGKILLed mid-job: its shards stop too, and the next start delivers the running job (made once) and a waiting one, once each', async () => {
+    const w = await world();
+    const worker = w.worker('only');
+    await worker.ready;
+    const first = await w.start();
+    const held = worker.hold('running', 2);
+    const aMember = w.discord.newMember({ username: 'a-member', guild: w.a });
+    const running = imagine(w.discord, 'a running red circle', aMember, w.a, 6);
+    const runningId = await held.reached;
+    const waiting = imagine(w.discord, 'a waiting blue star', w.discord.newMember({ username: 'b-member', guild: w.b }), w.b);
+    await waiting.waitForOriginal((m) => m.content.startsWith('Queued: position 1'), LONG);
+    const shardPids = [...first.output().stdout.matchAll(/starting shard \d of 2 \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+    expect(shardPids).toHaveLength(2);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // No shard is left behind holding its servers' jobs with nobody to start them.
+    await w.discord.waitFor(() => shardPids.every((pid) => !alive(pid)), LONG);
+    held.release();
+    await w.discord.waitFor(() => worker.finished.includes(runningId), LONG);
+    const again = await w.start();
+    await running.waitForOriginal(hasImage, LONG);
+    await waiting.waitForOriginal(hasImage, LONG);
+    expect(worker.started.filter((s) => s.jobId === runningId)).toHaveLength(1);
+    expect(again.output().stderr).toMatch(/\[shard 0\] restart: resumed 1 job\(s\), failed 0/);
+    expect(again.output().stderr).toMatch(/\[shard 1\] restart: resumed 1 job\(s\), failed 0/);
+    const store = await openStore(w.env.DATABASE_URL);
+    try {
+      await w.discord.waitFor(async () => (await Promise.all([runningId, runningId + 1].map((id) => store.jobs.get(id)))).every((j) => j?.status === 'done'), LONG);
+      await expectDeliveredOnce(w.discord, store, [w.a, w.b], [runningId, runningId + 1]);
+    } finally {
+      await store.close();
+    }
+  });
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A guild whose events go to `shard` of 2; ids carry their creation time, so a later one may land elsewhere. */
 async function guildOnShard(discord: FakeDiscord, shard: number): Promise<GuildRecord> {
