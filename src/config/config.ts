@@ -199,6 +199,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       subtle: strength('VARY_SUBTLE_STRENGTH', 0.35),
     },
   };
+  if (sharding?.role === 'manager' && config.redis && config.queue.slots > 0) {
+    problems.push(`INFERENCE_SLOTS=${config.queue.slots} with SHARDS: every shard process would run its own workers and load the models; leave INFERENCE_SLOTS unset and run npm run worker processes instead`);
+  }
   if (problems.length) throw new ConfigError(problems);
   return deepFreeze(config);
 }

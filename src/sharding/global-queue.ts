@@ -20,7 +20,6 @@ export interface GlobalQueueOptions {
   /** Whether a job may take a free slot (a worker serving its model is free); every job by default. */
   canStart?: (job: JobInfo, running: readonly JobInfo[]) => boolean;
   now?: () => number;
-  log?: (message: string, err?: unknown) => void;
 }
 
 interface Entry {

@@ -68,7 +68,7 @@ export async function startShards(config: Config, options: ShardingOptions): Pro
         queue?.scheduler.wake();
       },
     });
-    queue = new GlobalQueue({ shardCount: count, canStart: directory.canStart, log });
+    queue = new GlobalQueue({ shardCount: count, canStart: directory.canStart });
     await directory.start();
     queue.scheduler.setSlots(directory.workers.length);
     const shards = await spawnShards(config, options, queue, count, gatewayBot.maxConcurrency);

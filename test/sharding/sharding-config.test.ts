@@ -40,6 +40,12 @@ describe('SHARDS', () => {
     ]);
   });
 
+  it('refuses INFERENCE_SLOTS beside SHARDS: each shard would load the models', () => {
+    expect(problems({ SHARDS: '2', DATABASE_URL: PG, REDIS_URL: REDIS, INFERENCE_SLOTS: '1' })).toEqual([
+      'INFERENCE_SLOTS=1 with SHARDS: every shard process would run its own workers and load the models; leave INFERENCE_SLOTS unset and run npm run worker processes instead',
+    ]);
+  });
+
   it('in a process the ShardingManager forked, SHARDS is the shard\'s id and SHARD_COUNT the count', () => {
     expect(loadConfig({ SHARDING_MANAGER: 'true', SHARDS: '1', SHARD_COUNT: '3', DATABASE_URL: PG, REDIS_URL: REDIS }).sharding).toEqual({ role: 'shard', id: 1, count: 3 });
     expect(problems({ SHARDING_MANAGER: 'true', SHARDS: '3', SHARD_COUNT: '3', DATABASE_URL: PG, REDIS_URL: REDIS })).toEqual([
