@@ -11,7 +11,7 @@ import type { BotContext } from './discord/bot-context.ts';
 import { createDiscordClient } from './discord/discord-client.ts';
 import { registerEventHandlers } from './discord/event-handlers.ts';
 import { presenterFor, submitJob, type SubmissionDeps } from './discord/job-submission.ts';
-import { FairScheduler } from './queue/index.ts';
+import { FairScheduler, type Scheduler } from './queue/index.ts';
 import { DeliveryStage } from './services/delivery.ts';
 import { LocalInference, type InferenceStatus } from './services/inference.ts';
 import { startGateway, type Gateway } from './remote/gateway.ts';
@@ -25,6 +25,8 @@ import { MemberSettingsService } from './services/member-settings.ts';
 import { QuotaService } from './services/quota-service.ts';
 import { ImageFiles, openStore, type Store } from './store/index.ts';
 import { acquireInstanceLock, type InstanceLock } from './store/instance-lock.ts';
+import { connectToManager } from './sharding/manager-link.ts';
+import { shardOf } from './sharding/shard-of.ts';
 
 export const DISCORD_TOKEN_LIFETIME_MS = 15 * 60_000;
 
@@ -50,7 +52,8 @@ export interface RunningBot {
   client: Client;
   store: Store;
   jobs: JobService;
-  scheduler: FairScheduler;
+  /** This process's fair queue, or (a gateway shard) its proxy of the sharding manager's one queue. */
+  scheduler: Scheduler;
   context: BotContext;
   recovered: { resumed: number; failed: number };
   /** Present when IMAGE_RETENTION_DAYS is set. */
@@ -68,7 +71,9 @@ const defaultLog = (message: string, err?: unknown) => console.error(`[bot] ${me
 export async function startBot(config: Config, opts: StartOptions = {}): Promise<RunningBot> {
   const log = opts.log ?? defaultLog;
   // One process per database, before anything is loaded: a second bot refuses at once (exit 1 in npm start).
-  const lock = await acquireInstanceLock(config.databaseUrl, { onLost: (err) => (opts.onFatal ?? log)('instance lock lost', err) });
+  // A gateway shard locks its own shard: the sharding manager holds the bot's lock.
+  const shard = config.sharding?.role === 'shard' ? config.sharding.id : undefined;
+  const lock = await acquireInstanceLock(config.databaseUrl, { onLost: (err) => (opts.onFatal ?? log)('instance lock lost', err), shard, waitMs: shard === undefined ? 0 : 30_000 });
   try {
     return await startLocked(config, opts, log, lock);
   } catch (err) {
@@ -110,8 +115,17 @@ async function startWith(config: Config, opts: StartOptions, log: NonNullable<St
   const store = await openStore(config.databaseUrl, opts.now ? { now: opts.now } : {});
   // Limits come from each server's settings and are checked by the job service. On a gateway,
   // slots are the workers alive, and a job starts only where a worker serves its model.
-  const scheduler = new FairScheduler({ slots: gateway ? 1 : config.queue.slots, canStart: gateway?.directory.canStart });
-  gateway?.attach(scheduler);
+  // A gateway shard's jobs wait in the sharding manager's one queue, fair across all shards.
+  const sharding = config.sharding?.role === 'shard' ? config.sharding : undefined;
+  const owns = sharding && ((guildId: string) => shardOf(guildId, sharding.count) === sharding.id);
+  const manager = sharding && connectToManager(log);
+  let scheduler: Scheduler;
+  if (manager) scheduler = manager.queue;
+  else {
+    const local = new FairScheduler({ slots: gateway ? 1 : config.queue.slots, canStart: gateway?.directory.canStart });
+    gateway?.attach(local);
+    scheduler = local;
+  }
   const { defaults } = info;
   const quota = new QuotaService(
     store,
@@ -126,7 +140,7 @@ async function startWith(config: Config, opts: StartOptions, log: NonNullable<St
   );
   const moderation = new ModerationService(store);
   // A moderator's /mod pause outlives a restart: pause before recovered jobs are queued again.
-  for (const guildId of await moderation.pausedGuilds()) scheduler.pause(guildId);
+  for (const guildId of await moderation.pausedGuilds()) if (!owns || owns(guildId)) scheduler.pause(guildId);
   const files = new ImageFiles(config.imageDir);
   const delivery = new DeliveryStage({ store, files, quota, concurrency: config.delivery.concurrency, log });
   const jobs = new JobService({
@@ -166,9 +180,11 @@ async function startWith(config: Config, opts: StartOptions, log: NonNullable<St
   await client.login(config.discord.token);
   await ready;
   // Only once Discord answers can restored jobs show anything.
-  const recovered = await jobs.recover((job) => presenterFor(deps, job));
+  const recovered = await jobs.recover((job) => presenterFor(deps, job), owns);
+  manager?.queue.recovered();
   if (recovered.resumed || recovered.failed) log(`restart: resumed ${recovered.resumed} job(s), failed ${recovered.failed}`);
-  const retention = config.imageRetentionDays === null ? undefined : new ImageRetention({ files, store, days: config.imageRetentionDays, now: opts.now, log });
+  // One sweep of the image folder is enough: with shards, shard 0 does it.
+  const retention = config.imageRetentionDays === null || (sharding && sharding.id !== 0) ? undefined : new ImageRetention({ files, store, days: config.imageRetentionDays, now: opts.now, log });
   retention?.start();
 
   return {
@@ -188,6 +204,7 @@ async function startWith(config: Config, opts: StartOptions, log: NonNullable<St
       await gateway?.close();
       await models.close();
       await store.close();
+      manager?.close();
       await lock.release();
     },
   };

@@ -26,6 +26,13 @@ export interface Config {
    * `npm run worker` processes run the models. Null: one process does everything.
    */
   redis: { url: string; prefix: string } | null;
+  /**
+   * Gateway sharding (SHARDS). `manager`: `npm start` runs discord.js's ShardingManager, one
+   * process per shard, and the one fair queue of all shards. `shard`: this process is one of
+   * those shards (discord.js's ShardingManager sets SHARDS to the shard's id in its env). Null:
+   * one gateway process for every server, as before.
+   */
+  sharding: { role: 'manager'; shards: number | 'auto' } | { role: 'shard'; id: number; count: number } | null;
   /** The models the bot offers (MODELS, or MODEL_DIR alone). */
   models: {
     list: readonly ModelEntry[];
@@ -139,6 +146,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const redisPrefix = str('REDIS_PREFIX', 'imagine-bot');
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(redisPrefix)) problems.push(`REDIS_PREFIX must be 1 to 64 letters, digits, dots, dashes or underscores, got "${redisPrefix}"`);
 
+  const sharding = parseSharding(str, databaseUrl, redisUrl, problems);
+
   const modelDir = path.resolve(str('MODEL_DIR', DEFAULT_MODEL_DIR));
   const models = parseModels(str('MODELS'), str('MODEL_DIR'), modelDir, str('DEFAULT_MODEL'), problems);
   const maxLoaded = int('MAX_LOADED_MODELS', 1, 1, MAX_MODELS);
@@ -157,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     models: { ...models, maxLoaded },
     redis: redisUrl ? { url: redisUrl, prefix: redisPrefix } : null,
+    sharding,
     queue: {
       previewIntervalMs: int('PREVIEW_INTERVAL_MS', 2000, 250, 60_000),
       maxQueuePerGuild: int('MAX_QUEUE_PER_GUILD', 20, 1, 1000),
@@ -189,8 +199,57 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       subtle: strength('VARY_SUBTLE_STRENGTH', 0.35),
     },
   };
+  if (sharding?.role === 'manager' && config.redis && config.queue.slots > 0) {
+    problems.push(`INFERENCE_SLOTS=${config.queue.slots} with SHARDS: every shard process would run its own workers and load the models; leave INFERENCE_SLOTS unset and run npm run worker processes instead`);
+  }
   if (problems.length) throw new ConfigError(problems);
   return deepFreeze(config);
+}
+
+/** Discord allows far fewer in practice; this only keeps a typo from forking thousands of processes. */
+export const MAX_SHARDS = 1024;
+
+/**
+ * SHARDS: unset for one gateway process; `auto` (Discord's recommendation) or a number for one
+ * process per shard. Several gateway processes share the database and the jobs, so they need
+ * PostgreSQL (SQLite is one file for one process: each process would resume the others' jobs,
+ * which is what the instance lock refuses) and Redis (the jobs run on workers, `npm run worker`).
+ * Inside a shard that discord.js's ShardingManager started, SHARDS is the shard's id instead.
+ */
+function parseSharding(
+  str: (name: string) => string,
+  databaseUrl: string,
+  redisUrl: string,
+  problems: string[],
+): Config['sharding'] {
+  const raw = str('SHARDS');
+  if (!raw) return null;
+  if (str('SHARDING_MANAGER')) {
+    const id = Number(raw);
+    const count = Number(str('SHARD_COUNT'));
+    if (!Number.isInteger(id) || !Number.isInteger(count) || id < 0 || id >= count) {
+      problems.push(`this process was started as a shard, but SHARDS="${raw}" and SHARD_COUNT="${str('SHARD_COUNT')}" are not a shard id below the shard count`);
+      return null;
+    }
+    return { role: 'shard', id, count };
+  }
+  let shards: number | 'auto';
+  if (raw.toLowerCase() === 'auto') shards = 'auto';
+  else if (/^\d+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= MAX_SHARDS) shards = Number(raw);
+  else {
+    problems.push(`SHARDS must be auto (Discord's recommended count) or a whole number from 1 to ${MAX_SHARDS}, got "${raw}"`);
+    return null;
+  }
+  if (!redisUrl) {
+    problems.push(`SHARDS=${raw} needs REDIS_URL: the shards share one fair queue whose jobs run on workers (npm run worker) through Redis`);
+  }
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push(
+      `SHARDS=${raw} needs PostgreSQL (DATABASE_URL=postgresql://...): DATABASE_URL is SQLite (${databaseUrl}), a file for one process, ` +
+        'and several gateway processes on it would each resume the others\' jobs. Leave SHARDS unset to run one gateway on SQLite',
+    );
+  }
+  return { role: 'manager', shards };
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The job queue's public surface: the scheduler, its types and its errors. */
 export { FairScheduler } from './fair-scheduler.ts';
+export type { Scheduler, SchedulerTicket } from './scheduler.ts';
 export type {
   CancelResult,
   DurationEstimate,

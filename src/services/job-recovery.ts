@@ -22,6 +22,11 @@ export interface RecoveryDeps {
   quota: QuotaService;
   models: ModelRegistry;
   log: (message: string, err?: unknown) => void;
+  /**
+   * Whose jobs this process takes: with gateway sharding, a shard recovers only its own servers'
+   * jobs (the other shards recover theirs). Default: every job.
+   */
+  owns?: (guildId: string) => boolean;
 }
 
 export interface RecoveryHooks {
@@ -34,16 +39,18 @@ export interface RecoveryHooks {
 
 export async function recoverJobs(deps: RecoveryDeps, hooks: RecoveryHooks): Promise<RecoveryReport> {
   const { store, quota, models, log } = deps;
-  for (const job of await store.jobs.listDeliveredUnsettled()) {
+  const owns = deps.owns ?? (() => true);
+  const mine = <T extends { guildId: string }>(jobs: T[]) => jobs.filter((job) => owns(job.guildId));
+  for (const job of mine(await store.jobs.listDeliveredUnsettled())) {
     await quota.settle(job.id).catch((err) => log(`job ${job.id}: its charge still could not be settled`, err));
   }
   let resumed = 0;
   let failed = 0;
-  for (const job of await store.jobs.listByStatus(['generated'])) {
+  for (const job of mine(await store.jobs.listByStatus(['generated']))) {
     hooks.deliver(job, hooks.observe(job));
     resumed++;
   }
-  const unfinished = await store.jobs.listByStatus(['running', 'queued']);
+  const unfinished = mine(await store.jobs.listByStatus(['running', 'queued']));
   unfinished.sort((a, b) => (a.status === b.status ? a.id - b.id : a.status === 'running' ? -1 : 1));
   for (const stale of unfinished) {
     const job = stale.status === 'running' ? ((await store.jobs.requeue(stale.id)).job ?? stale) : stale;

@@ -6,7 +6,7 @@
  * stalls nobody else. Restart recovery is in job-recovery.ts.
  */
 import type { Requester } from './job-admission.ts';
-import { JobRefusedError, type FairScheduler } from '../queue/index.ts';
+import { JobRefusedError, type Scheduler } from '../queue/index.ts';
 import type { ImageFiles, JobRecord, Store } from '../store/index.ts';
 import type { DeliveryStage } from './delivery.ts';
 import { previewPng } from './generation.ts';
@@ -32,7 +32,8 @@ export type ObserverFactory = (job: JobRecord) => JobObserver;
 export interface JobServiceDeps {
   models: ModelRegistry;
   store: Store;
-  scheduler: FairScheduler;
+  /** The fair queue: here (FairScheduler), or a shard's proxy of the sharding manager's one queue. */
+  scheduler: Scheduler;
   files: ImageFiles;
   quota: QuotaService;
   delivery: DeliveryStage;
@@ -48,7 +49,8 @@ export interface JobServiceDeps {
 
 export interface Submitted {
   job: JobRecord;
-  position: number | null;
+  /** undefined: the queue is in another process (sharding) and tells the place a moment later. */
+  position: number | null | undefined;
   etaMs?: number;
 }
 
@@ -263,8 +265,8 @@ export class JobService {
       ),
     );
     const etaMs = this.#d.scheduler.eta(String(job.id))?.startsInMs;
-    // null: the server's queue is paused by a moderator.
-    if (ticket.position !== 0) void observer.queued(ticket.position, etaMs);
+    // null: the server's queue is paused by a moderator; undefined: not known yet (onChange tells it).
+    if (ticket.position !== 0 && ticket.position !== undefined) void observer.queued(ticket.position, etaMs);
     return { job, position: ticket.position, etaMs };
   }
 
@@ -424,12 +426,13 @@ export class JobService {
 
   /**
    * After a restart: generated results are posted (not made again), waiting and running jobs go
-   * back in the queue, delivered jobs whose charge was not settled are settled. See job-recovery.ts.
+   * back in the queue, delivered jobs whose charge was not settled are settled; only the servers
+   * `owns` (a shard's) when given. See job-recovery.ts.
    */
-  async recover(makeObserver: ObserverFactory): Promise<RecoveryReport> {
+  async recover(makeObserver: ObserverFactory, owns?: (guildId: string) => boolean): Promise<RecoveryReport> {
     const { store, quota, models } = this.#d;
     return recoverJobs(
-      { store, quota, models, log: this.#log },
+      { store, quota, models, log: this.#log, owns },
       {
         observe: makeObserver,
         enqueue: (job, observer) => void this.#enqueue(job, observer),

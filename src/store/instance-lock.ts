@@ -21,6 +21,12 @@ export interface InstanceLockOptions {
   // PostgreSQL only: the connection holding the lock broke, so the lock is gone and another
   // instance may start. The caller should stop: two bots may now run.
   onLost?: (err: Error) => void;
+  // Gateway sharding: lock this shard only (PostgreSQL; several processes on one SQLite file are
+  // refused before this is reached).
+  shard?: number;
+  // PostgreSQL: how long to keep trying while another process holds the lock (0: refuse at once).
+  // A shard started again after its manager died may meet its old process still stopping.
+  waitMs?: number;
 }
 
 /** Another process holds the lock: `message` names the database and, where known, that process. */
@@ -39,7 +45,18 @@ export class InstanceLockedError extends Error {
 
 export async function acquireInstanceLock(databaseUrl: string, options: InstanceLockOptions = {}): Promise<InstanceLock> {
   const target = parseDatabaseUrl(databaseUrl);
-  if (target.provider === 'postgresql') return lockPostgres(target.url, options);
+  if (target.provider === 'postgresql') {
+    const deadline = Date.now() + (options.waitMs ?? 0);
+    for (;;) {
+      try {
+        return await lockPostgres(target.url, options);
+      } catch (err) {
+        if (!(err instanceof InstanceLockedError) || Date.now() >= deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  }
+  if (options.shard !== undefined) throw new Error('gateway shards need PostgreSQL: several processes cannot share one SQLite database');
   // Nothing outside this process can open an in-memory database.
   if (target.filePath === ':memory:') return { description: 'an in-memory database', release: async () => {} };
   await ensureSqliteFolder(target);
@@ -106,6 +123,8 @@ function readPidFile(pidFile: string): string | undefined {
 // a constant for this bot and the schema's hash: bots in different schemas (or databases; advisory
 // locks are per database) do not exclude each other.
 const LOCK_CLASS = 0x1b0_7a9e; // any fixed positive int4 no other program on the database uses
+// A shard's lock: the class above plus one, and the hash of the schema and the shard's id.
+const SHARD_LOCK_CLASS = LOCK_CLASS + 1;
 // PostgreSQL keeps application names to 63 bytes.
 const APP_NAME = 'image-bot';
 
@@ -118,7 +137,9 @@ function schemaKey(schema: string): number {
 async function lockPostgres(url: string, options: InstanceLockOptions): Promise<InstanceLock> {
   const { schema, ...config } = pgPoolConfig(url);
   const schemaName = schema ?? 'public';
-  const description = `the PostgreSQL database ${redactUrl(url)}`;
+  const shard = options.shard;
+  const description = `${shard === undefined ? '' : `shard ${shard} of `}the PostgreSQL database ${redactUrl(url)}`;
+  const lockClass = shard === undefined ? LOCK_CLASS : SHARD_LOCK_CLASS;
   // The application name is how a refused instance learns who holds the lock (pg_stat_activity).
   const client = new pg.Client({ ...config, application_name: `${APP_NAME} ${holderText()}`.slice(0, 63), keepAlive: true });
   let released = false;
@@ -131,15 +152,15 @@ async function lockPostgres(url: string, options: InstanceLockOptions): Promise<
   });
   await client.connect();
   try {
-    const key = schemaKey(schemaName);
-    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int4, $2::int4) AS ok', [LOCK_CLASS, key]);
+    const key = schemaKey(shard === undefined ? schemaName : `${schemaName}#shard-${shard}`);
+    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int4, $2::int4) AS ok', [lockClass, key]);
     if (!rows[0].ok) {
       // The two-key form shows in pg_locks as classid, objid with objsubid 2.
       const holder = await client.query<{ application_name: string | null; pid: number }>(
         `SELECT a.application_name, a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
           WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
             AND l.classid = $1::int4::oid AND l.objid = $2::int4::oid AND l.objsubid = 2`,
-        [LOCK_CLASS, key],
+        [lockClass, key],
       );
       const row = holder.rows[0];
       throw new InstanceLockedError(description, row ? row.application_name?.replace(APP_NAME, '').trim() || `server process ${row.pid}` : undefined);

@@ -9,13 +9,16 @@ import { repoRoot } from '../support/repo-paths.ts';
 
 const READ = /(?:str|int|strength|snowflake)\('([A-Z0-9_]+)'|env\.([A-Z0-9_]+)|env\['([A-Z0-9_]+)'\]/g;
 
+/** Set by discord.js's ShardingManager in its shard processes' environment, never by a host. */
+const SET_BY_DISCORD_JS = new Set(['SHARDING_MANAGER', 'SHARD_COUNT']);
+
 function variablesRead(): string[] {
   const dir = path.join(repoRoot, 'src', 'config');
   const names = new Set<string>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
     for (const m of readFileSync(path.join(dir, file), 'utf8').matchAll(READ)) names.add(m[1] ?? m[2] ?? m[3]);
   }
-  return [...names].sort();
+  return [...names].filter((n) => !SET_BY_DISCORD_JS.has(n)).sort();
 }
 
 it('reads the variables that .env.example and README document, no more and no fewer', () => {

@@ -298,8 +298,11 @@ async function jobsOf(store: Awaited<ReturnType<typeof openStore>>, prompts: str
 async function startOrder(w: World, prompts: string[]): Promise<string[]> {
   const store = await openStore(loadConfig(w.gatewayEnv).databaseUrl);
   try {
-    const rows = await jobsOf(store, prompts);
-    expect(rows.map((r) => r.status)).toEqual(prompts.map(() => 'done'));
+    // Recorded done once Discord has the post, a moment after the picture shows.
+    const rows = await w.discord.waitFor(async () => {
+      const found = await jobsOf(store, prompts);
+      return found.length === prompts.length && found.every((r) => r.status === 'done') ? found : undefined;
+    }, LONG);
     return rows.sort((a, b) => a.startedAt!.getTime() - b.startedAt!.getTime() || a.id - b.id).map((r) => r.prompt);
   } finally {
     await store.close();

@@ -12,6 +12,10 @@ export interface FakeSettings {
   readonly uploadLimitBytes: number;
   /** The clock that interaction deadlines (3 s to acknowledge, the token's life) are measured on. */
   readonly now: () => number;
+  /** GET /gateway/bot's `shards`: how many shards Discord recommends (one per 1000 servers or so). */
+  readonly recommendedShards: number;
+  /** GET /gateway/bot's `session_start_limit.max_concurrency`: shards that may identify at once. */
+  readonly maxConcurrency: number;
 }
 
 export interface FakeContext {

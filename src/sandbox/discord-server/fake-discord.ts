@@ -6,7 +6,7 @@
  */
 import type { Server } from 'node:http';
 import type { FakeContext, FakeSettings } from './context.ts';
-import { Gateway, type UndeliveredEvent } from './gateway.ts';
+import { Gateway, guildShard, type UndeliveredEvent } from './gateway.ts';
 import { listen } from './http-server.ts';
 import { InteractionHandle } from './interaction-handle.ts';
 import { dispatchButtonClick, dispatchModalSubmit, dispatchSlashCommand } from './interaction-dispatch.ts';
@@ -58,6 +58,10 @@ export interface FakeDiscordOptions {
    * token's 15 minutes at a chosen moment instead of sleeping through them.
    */
   readonly clock?: () => number;
+  /** GET /gateway/bot's recommended shard count (Discord's is about one per 1000 servers); default 1. */
+  readonly recommendedShards?: number;
+  /** Shards that may identify at once (session_start_limit.max_concurrency); Discord gives 1, large bots 16 or more. */
+  readonly maxConcurrency?: number;
 }
 
 /** A record or its id. */
@@ -141,6 +145,8 @@ export class FakeDiscord {
       ackDeadlineMs: options.ackDeadlineMs ?? 3000,
       uploadLimitBytes: options.uploadLimitBytes ?? 10 * 1024 * 1024,
       now: options.clock ?? Date.now,
+      recommendedShards: options.recommendedShards ?? 1,
+      maxConcurrency: options.maxConcurrency ?? 1,
     };
     let origin = '';
     const gateway = new Gateway({
@@ -277,6 +283,16 @@ export class FakeDiscord {
   /** Whether a bot session is connected to the gateway (identified or resumed). */
   get botConnected(): boolean {
     return this.#context.gateway.connectedSessions > 0;
+  }
+
+  /** The `[shard_id, num_shards]` of each connected bot session, as their IDENTIFY gave them. */
+  get connectedShards(): Array<readonly [number, number]> {
+    return this.#context.gateway.connectedShards;
+  }
+
+  /** The shard whose session receives a guild's events with `count` shards (Discord's rule). */
+  shardOf(guild: Ref<GuildRecord>, count: number): number {
+    return guildShard(idOf(guild), count);
   }
 
   /**

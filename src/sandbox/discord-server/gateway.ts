@@ -1,6 +1,8 @@
 /**
  * The gateway half of the fake: a WebSocket endpoint speaking Discord's JSON gateway protocol (HELLO,
  * heartbeats, IDENTIFY → READY + GUILD_CREATE, RESUME) and delivering dispatches the way intents allow.
+ * Sharded sessions (IDENTIFY's `shard: [id, count]`) get only their guilds, as Discord routes them:
+ * shard_id = (guild_id >> 22) % num_shards, and events without a guild go to shard 0.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -46,8 +48,21 @@ export interface UndeliveredEvent {
   readonly reason: string;
 }
 
+/** Discord's rule for the shard that receives a guild's events. */
+export function guildShard(guildId: string, count: number): number {
+  return Number((BigInt(guildId) >> 22n) % BigInt(count));
+}
+
+/** The guild an event is about: GUILD_* events carry it as `id`, the others as `guild_id`. */
+function guildOfEvent(event: string, data: Record<string, unknown>): string | undefined {
+  const id = event === 'GUILD_CREATE' || event === 'GUILD_UPDATE' || event === 'GUILD_DELETE' ? data.id : data.guild_id;
+  return typeof id === 'string' ? id : undefined;
+}
+
 interface SessionState {
   readonly id: string;
+  /** [shard_id, num_shards] from IDENTIFY; [0, 1] when the bot does not shard. */
+  readonly shard: readonly [number, number];
   intents: number;
   seq: number;
   socket: WebSocket | null;
@@ -73,11 +88,25 @@ export class Gateway {
     return [...this.#sessions.values()].filter((s) => s.socket !== null).length;
   }
 
-  /** Sends an event to every connected session whose intents allow it; answers how many it reached. */
+  /** The `[shard_id, num_shards]` of each connected session. */
+  get connectedShards(): Array<readonly [number, number]> {
+    return [...this.#sessions.values()].filter((s) => s.socket !== null).map((s) => s.shard);
+  }
+
+  /**
+   * Sends an event to every connected session of the event's shard whose intents allow it;
+   * answers how many it reached.
+   */
   dispatch(event: string, data: Record<string, unknown>, authorId?: string): number {
-    const sessions = [...this.#sessions.values()].filter((s) => s.socket !== null);
-    if (sessions.length === 0) {
+    const connected = [...this.#sessions.values()].filter((s) => s.socket !== null);
+    if (connected.length === 0) {
       this.undelivered.push({ at: Date.now(), event, reason: 'no bot session is connected' });
+      return 0;
+    }
+    const guildId = guildOfEvent(event, data);
+    const sessions = connected.filter((s) => (guildId === undefined ? s.shard[0] : guildShard(guildId, s.shard[1])) === s.shard[0]);
+    if (sessions.length === 0) {
+      this.undelivered.push({ at: Date.now(), event, reason: `no bot session is connected for the shard of guild ${guildId ?? '(none: shard 0)'}` });
       return 0;
     }
     let reached = 0;
@@ -137,7 +166,9 @@ export class Gateway {
         case 2:
           if (session) return socket.close(4005, 'Already authenticated');
           if (payload.d?.token !== this.#options.botToken) return socket.close(4004, 'Authentication failed');
-          session = { id: randomToken(16), intents: Number(payload.d?.intents ?? 0), seq: 0, socket };
+          const shard = parseShard(payload.d?.shard);
+          if (!shard) return socket.close(4010, 'Invalid shard');
+          session = { id: randomToken(16), shard, intents: Number(payload.d?.intents ?? 0), seq: 0, socket };
           this.#sessions.set(session.id, session);
           this.#identified(session);
           return;
@@ -168,17 +199,19 @@ export class Gateway {
 
   #identified(session: SessionState): void {
     const world = this.#options.world;
+    const [shardId, shardCount] = session.shard;
+    const guilds = [...world.guilds.values()].filter((g) => guildShard(g.id, shardCount) === shardId);
     this.#send(session, {
       op: 0,
       t: 'READY',
       d: {
         v: 10,
         user: { ...apiUser(world.user(world.botUserId)), verified: true, mfa_enabled: false },
-        guilds: [...world.guilds.keys()].map((id) => ({ id, unavailable: true })),
+        guilds: guilds.map((g) => ({ id: g.id, unavailable: true })),
         session_id: session.id,
         session_type: 'normal',
         resume_gateway_url: this.#options.url(),
-        shard: [0, 1],
+        shard: [shardId, shardCount],
         application: { id: world.applicationId, flags: 0 },
         private_channels: [],
         relationships: [],
@@ -189,7 +222,7 @@ export class Gateway {
         auth: {},
       },
     });
-    for (const guild of world.guilds.values()) {
+    for (const guild of guilds) {
       if ((session.intents & GatewayIntentBits.Guilds) === 0) break;
       this.#send(session, { op: 0, t: 'GUILD_CREATE', d: guildCreatePayload(world, guild) });
     }
@@ -224,4 +257,14 @@ export class Gateway {
     session.seq += payload.op === 0 ? 1 : 0;
     session.socket.send(JSON.stringify({ s: payload.op === 0 ? session.seq : null, t: null, ...payload }));
   }
+}
+
+/** IDENTIFY's `shard`: [shard_id, num_shards] with 0 <= shard_id < num_shards; absent means [0, 1]. */
+function parseShard(raw: unknown): readonly [number, number] | undefined {
+  if (raw === undefined || raw === null) return [0, 1];
+  if (!Array.isArray(raw) || raw.length !== 2) return undefined;
+  const [id, count] = raw as unknown[];
+  if (!Number.isInteger(id) || !Number.isInteger(count)) return undefined;
+  if ((count as number) < 1 || (id as number) < 0 || (id as number) >= (count as number)) return undefined;
+  return [id as number, count as number];
 }

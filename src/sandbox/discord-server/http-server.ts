@@ -30,6 +30,8 @@ export interface HttpServerDeps {
 export async function listen(deps: HttpServerDeps): Promise<{ server: Server; port: number }> {
   const server = createServer((request, response) => {
     handle(deps, request, response).catch((error: unknown) => {
+      // The client went away mid-request (a bot process killed while uploading): nothing to answer, and no fault of the fake.
+      if ((error as NodeJS.ErrnoException)?.code === 'ECONNRESET' || (error as Error)?.message === 'aborted') return;
       deps.internalErrors.push(error instanceof Error ? error : new Error(String(error)));
       if (!response.headersSent) response.writeHead(500).end();
     });

@@ -14,8 +14,8 @@ export function registerApplicationRoutes(router: Router, context: FakeContext):
     status: 200,
     body: {
       url: gatewayUrl(),
-      shards: 1,
-      session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 },
+      shards: context.settings.recommendedShards,
+      session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: context.settings.maxConcurrency },
     },
   }));
 
