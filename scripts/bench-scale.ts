@@ -1,5 +1,5 @@
 /**
- * `npm run bench:scale [-- --jobs 24 --count 4 --steps 16 --sequential 6 --json]`: what scaling out costs
+ * `npm run bench:scale [-- --jobs 24 --count 4 --steps 48 --sequential 4 --json]`: what scaling out costs
  * and gives, measured in one run on this machine with separate processes, as a host runs them:
  * the bot alone (`npm start`), then a gateway (`npm start` with REDIS_URL) with one and with two
  * workers (`npm run worker`, ORT_THREADS=1 each), against the local Discord-compatible server and a
@@ -27,8 +27,8 @@ import { whole } from './cli-number.ts';
 const { values } = parseArgs({
   options: {
     jobs: { type: 'string', default: '24' },
-    steps: { type: 'string', default: '16' },
-    sequential: { type: 'string', default: '6' },
+    steps: { type: 'string', default: '48' },
+    sequential: { type: 'string', default: '4' },
     count: { type: 'string', default: '4' },
     json: { type: 'boolean', default: false },
   },
