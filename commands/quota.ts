@@ -3,6 +3,7 @@
  * Server or the server's moderator role), checked here on every call: /quota cannot be hidden from
  * members by Discord's default permissions, since `me` is theirs.
  */
+import { moderatorHintText } from '../src/discord/user-error-text.ts';
 import { SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import { answer } from '../src/discord/acknowledge.ts';
 import { actorOf } from '../src/discord/actor.ts';
@@ -72,7 +73,7 @@ async function me(interaction: ChatInputCommandInteraction<'cached' | 'raw'>, ct
   const recent = changesOnly(await ctx.quota.history(guildId, user.id, 20)).slice(0, 10);
   return [
     `You have ${balanceSummary(b)}.`,
-    `Daily credits renew ${renews(ctx)}; bonus credits do not expire. For more, ask ${await ctx.moderation.moderatorHint(guildId)}.`,
+    `Daily credits renew ${renews(ctx)}; bonus credits do not expire. For more, ask ${moderatorHintText(await ctx.moderation.moderatorRole(guildId))}.`,
     priceText(ctx.quota),
     recent.length ? `**Recent**\n${recent.map(ledgerLine).join('\n')}` : 'No charges yet.',
   ].join('\n');

@@ -4,6 +4,7 @@
  * with context and answered with a short generic message. No handler's failure escapes: every
  * event's promise ends in a log line at worst.
  */
+import { userErrorText } from './user-error-text.ts';
 import { Events, Routes, type Client, type Interaction, type MessageReaction, type PartialMessageReaction, type PartialUser, type User } from 'discord.js';
 import type { JobRecord } from '../store/index.ts';
 import type { JobAsk } from '../services/job-requests.ts';
@@ -91,7 +92,7 @@ async function onInteraction(interaction: Interaction, ctx: BotContext, deps: Su
   } catch (err) {
     if (!interaction.isRepliable()) return;
     if (err instanceof UserError) {
-      await replyError(interaction as never, err.message).catch((e) => deps.log('could not send an error reply', e));
+      await replyError(interaction as never, userErrorText(err)).catch((e) => deps.log('could not send an error reply', e));
       return;
     }
     deps.log(`interaction ${interaction.id} (${interaction.isChatInputCommand() ? `/${interaction.commandName}` : interaction.type}) failed`, err);
@@ -126,11 +127,11 @@ async function onReaction(
     try {
       requireJobPermissions(permissions);
       await ctx.moderation.checkPrompt(who.guildId, job.prompt, job.negativePrompt ?? undefined);
-      const hint = await ctx.moderation.moderatorHint(who.guildId);
-      await ctx.jobs.submit(who, ask, (newJob) => presenterFor(deps, newJob, { userId: user.id, replyTo: message.id }), hint);
+      const moderatorRoleId = await ctx.moderation.moderatorRole(who.guildId);
+      await ctx.jobs.submit(who, ask, (newJob) => presenterFor(deps, newJob, { userId: user.id, replyTo: message.id }), moderatorRoleId);
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
-      if (!canReplyInChannel(permissions)) return deps.log(`reaction by ${user.id} on ${message.id} refused, and the refusal cannot be posted here: ${err.message}`);
+      if (!canReplyInChannel(permissions)) return deps.log(`reaction by ${user.id} on ${message.id} refused, and the refusal cannot be posted here: ${userErrorText(err)}`);
       // Said once per member per interval; more would only repeat it in public.
       if (!refusals.tryPost(`${who.guildId}:${user.id}`)) {
         debug?.(`reaction ${reaction.emoji.name} by ${user.id} refused (${err.identifier}); not posted, one was posted recently`);
@@ -139,7 +140,7 @@ async function onReaction(
       // No interaction to answer ephemerally: reply in the channel, addressed to the reactor only.
       await client.rest.post(Routes.channelMessages(message.channelId), {
         body: {
-          content: `<@${user.id}> ${err.message}`,
+          content: `<@${user.id}> ${userErrorText(err)}`,
           allowed_mentions: { parse: [], users: [user.id] },
           message_reference: { message_id: message.id, fail_if_not_exists: false },
         },

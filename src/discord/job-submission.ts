@@ -4,6 +4,7 @@
  * 3 seconds and hand the job to the job service with a presenter that will show it. Answers
  * whether a job was queued.
  */
+import { userErrorText } from './user-error-text.ts';
 import { MessageFlags, type ButtonInteraction, type ChatInputCommandInteraction, type ModalSubmitInteraction, type REST } from 'discord.js';
 import type { JobRecord } from '../store/index.ts';
 import type { JobAsk } from '../services/job-requests.ts';
@@ -126,7 +127,7 @@ export async function submitJob(deps: SubmissionDeps, interaction: AnyInteractio
     if (ask.kind === 'vary' && !ask.mode) ask = { ...ask, mode: (await deps.settings.get(guildId, interaction.user.id)).variation ?? undefined };
     const plan = await deps.jobs.plan(guildId, ask); // bad values: refused here, nothing queued or charged
     await deps.moderation.checkPrompt(guildId, plan.resolved.prompt, plan.resolved.negativePrompt);
-    const hint = await deps.moderation.moderatorHint(guildId);
+    const moderatorRoleId = await deps.moderation.moderatorRole(guildId);
     const expiresAt = new Date(tokenExpiry(interaction.createdTimestamp, deps.tokenLifetimeMs));
     await deps.jobs.submit(
       {
@@ -144,12 +145,12 @@ export async function submitJob(deps: SubmissionDeps, interaction: AnyInteractio
         // Said privately once the job's message is up, so it never takes the reply's place.
         return presenterFor(deps, job, {}, note ? { onFirstShown: () => void privateNote(interaction, note, deps.log) } : {});
       },
-      hint,
+      moderatorRoleId,
     );
     return true;
   } catch (err) {
     if (err instanceof UserError) {
-      await replyError(interaction, err.message);
+      await replyError(interaction, userErrorText(err));
       return false;
     }
     throw err;
@@ -199,15 +200,15 @@ async function submitPermutations(deps: SubmissionDeps, interaction: AnyInteract
       await deps.moderation.checkPrompt(guildId, plan.resolved.prompt, plan.resolved.negativePrompt);
       plans.push(plan);
     }
-    const hint = await deps.moderation.moderatorHint(guildId);
+    const moderatorRoleId = await deps.moderation.moderatorRole(guildId);
     await openMessages(interaction, plans.map((p) => p.resolved.prompt), messageIds);
-    await deps.jobs.submitAll(requesterOf(deps, interaction, messageIds), plans, (job) => presenterFor(deps, job), hint);
+    await deps.jobs.submitAll(requesterOf(deps, interaction, messageIds), plans, (job) => presenterFor(deps, job), moderatorRoleId);
     return true;
   } catch (err) {
     // Refused after the messages were made (limits, credits): they go, and the refusal is private.
     await closeMessages(interaction, messageIds, deps.log);
     if (err instanceof UserError) {
-      await replyError(interaction, err.message);
+      await replyError(interaction, userErrorText(err));
       return false;
     }
     throw err;

@@ -47,7 +47,7 @@ export async function checkLimits(
     throw new UserError('queue.full', `This server's queue is full (${waiting} of ${maxQueue} jobs waiting). Try again when some have finished.`);
   }
   if (mine >= maxUser) {
-    throw new UserError('queue.user-limit', `You already have ${mine} job${mine === 1 ? '' : 's'} waiting or running here (at most ${maxUser}). Use /cancel or wait for one to finish.`);
+    throw new UserError('queue.user-limit', `You already have ${mine} job${mine === 1 ? '' : 's'} waiting or running here (at most ${maxUser}).`, { mine, max: maxUser });
   }
 }
 

@@ -123,11 +123,11 @@ export class JobService {
    * Validate (unless given the plan), check limits, record and charge (one transaction), queue.
    * Throws UserError with nothing queued or charged.
    */
-  async submit(who: Requester, ask: JobAsk | PlannedJob, makeObserver: ObserverFactory, moderatorHint = 'a server moderator'): Promise<Submitted> {
+  async submit(who: Requester, ask: JobAsk | PlannedJob, makeObserver: ObserverFactory, moderatorRoleId: string | null = null): Promise<Submitted> {
     const plan = 'resolved' in ask ? ask : await this.plan(who.guildId, ask);
     // One submission at a time per server: the limit check and the enqueue that makes it true
     // must not interleave with another request's, or simultaneous requests all pass the check.
-    return this.#serialised(who.guildId, () => this.#submit(who, plan, makeObserver, moderatorHint));
+    return this.#serialised(who.guildId, () => this.#submit(who, plan, makeObserver, moderatorRoleId));
   }
 
   /**
@@ -138,8 +138,8 @@ export class JobService {
    * server interleaves. A moderator taking credits away between the check and the last creation
    * can still refuse one: the ones already made are then refunded and cancelled, and nothing runs.
    */
-  async submitAll(who: Requester, plans: PlannedJob[], makeObserver: (job: JobRecord, index: number) => JobObserver, moderatorHint = 'a server moderator'): Promise<Submitted[]> {
-    if (plans.length === 1) return [await this.submit(who, plans[0], (job) => makeObserver(job, 0), moderatorHint)];
+  async submitAll(who: Requester, plans: PlannedJob[], makeObserver: (job: JobRecord, index: number) => JobObserver, moderatorRoleId: string | null = null): Promise<Submitted[]> {
+    if (plans.length === 1) return [await this.submit(who, plans[0], (job) => makeObserver(job, 0), moderatorRoleId)];
     return this.#serialised(who.guildId, async () => {
       const { store, quota } = this.#d;
       await this.#checkLimits(who, plans.length);
@@ -147,7 +147,7 @@ export class JobService {
       const total = costs.reduce((a, b) => a + b, 0);
       if (total > 0) {
         const balance = await quota.balance(who.guildId, who.userId);
-        if (balance.available < total) throw quota.refusal(total, balance, moderatorHint);
+        if (balance.available < total) throw quota.refusal(total, balance, moderatorRoleId);
       }
       const created: JobRecord[] = [];
       for (const [i, plan] of plans.entries()) {
@@ -155,7 +155,7 @@ export class JobService {
         const made = await store.jobs.createReserved(newJob, costs[i] > 0 ? quota.reservation(who.guildId, who.userId, costs[i]) : undefined);
         if (!made.ok) {
           await this.#undo(created, 'refused: not enough credits for all the permutations');
-          throw quota.refusal(total, made.balance, moderatorHint);
+          throw quota.refusal(total, made.balance, moderatorRoleId);
         }
         created.push(made.job);
       }
@@ -199,7 +199,7 @@ export class JobService {
     return run;
   }
 
-  async #submit(who: Requester, plan: PlannedJob, makeObserver: ObserverFactory, moderatorHint: string): Promise<Submitted> {
+  async #submit(who: Requester, plan: PlannedJob, makeObserver: ObserverFactory, moderatorRoleId: string | null): Promise<Submitted> {
     const { store, quota } = this.#d;
     await this.#checkLimits(who);
     const r = plan.resolved;
@@ -210,7 +210,7 @@ export class JobService {
       cost > 0 ? quota.reservation(who.guildId, who.userId, cost) : undefined,
     );
     // Refused: nothing was written, so the member's history shows nothing happened.
-    if (!created.ok) throw quota.refusal(cost, created.balance, moderatorHint, newJob);
+    if (!created.ok) throw quota.refusal(cost, created.balance, moderatorRoleId, newJob);
     const job = created.job;
     try {
       return this.#enqueue(job, makeObserver(job));

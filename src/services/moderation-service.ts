@@ -40,8 +40,8 @@ export class ModerationService {
   async requireModerator(actor: Actor): Promise<void> {
     if (!(await this.isModerator(actor))) {
       const guild = await this.#store.guilds.get(actor.guildId);
-      const role = guild?.moderatorRoleId ? ` or the <@&${guild.moderatorRoleId}> role` : '';
-      throw new UserError('mod.forbidden', `Only members with the Manage Server permission${role} can do this.`);
+      const roleId = guild?.moderatorRoleId ?? null;
+      throw new UserError('mod.forbidden', `Only members with the Manage Server permission${roleId ? " or the server's moderator role" : ''} can do this.`, { moderatorRoleId: roleId });
     }
   }
 
@@ -97,12 +97,6 @@ export class ModerationService {
   /** Guilds whose queue a moderator paused (start-up pauses them again). */
   pausedGuilds(): Promise<string[]> {
     return this.#store.pausedGuilds.list();
-  }
-
-  /** Who a member should ask for more credits. */
-  async moderatorHint(guildId: string): Promise<string> {
-    const guild = await this.#store.guilds.get(guildId);
-    return guild?.moderatorRoleId ? `a moderator (<@&${guild.moderatorRoleId}>)` : 'a server moderator (Manage Server)';
   }
 
   async #patterns(guildId: string) {
@@ -167,8 +161,9 @@ export class ModerationService {
       throw new UserError(
         'mod.repeated',
         claim.existing.pending
-          ? 'This command is already being carried out (or was interrupted); it is not applied a second time. /mod audit shows what happened.'
-          : 'This command was already carried out; it is not applied a second time. /mod audit shows it.',
+          ? 'This command is already being carried out (or was interrupted); it is not applied a second time.'
+          : 'This command was already carried out; it is not applied a second time.',
+        { pending: claim.existing.pending },
       );
     }
     let result: T;

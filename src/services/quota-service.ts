@@ -202,11 +202,11 @@ export class QuotaService {
    * Reserve a job's cost; refuses with how much is left, when it renews, and whom to ask.
    * Atomic in the ledger: with one credit left, two simultaneous requests give one job.
    */
-  async reserve(job: ReservedJob, amount: number, moderatorHint: string): Promise<void> {
+  async reserve(job: ReservedJob, amount: number, moderatorRoleId: string | null): Promise<void> {
     if (amount === 0) return;
     const r = await this.#store.ledger.reserve({ ...this.#period(job.guildId, job.userId), jobId: job.id, amount });
     if (r.ok) return;
-    throw this.refusal(amount, r.balance, moderatorHint, job);
+    throw this.refusal(amount, r.balance, moderatorRoleId, job);
   }
 
   /** What a new job of this member reserves (the store creates the job and the reservation together). */
@@ -215,13 +215,16 @@ export class QuotaService {
     return { periodStart, defaultAllowance, amount };
   }
 
-  /** The refusal when `amount` is more than the member has: how much is left, when it renews, whom to ask. */
-  refusal(amount: number, balance: Balance, moderatorHint: string, job: PricedJob = {}): UserError {
+  /**
+   * The refusal when `amount` is more than the member has: how much is left, when it renews. Whom
+   * to ask for more is the server's moderator role (`moderatorRoleId`), which src/discord words.
+   */
+  refusal(amount: number, balance: Balance, moderatorRoleId: string | null, job: PricedJob = {}): UserError {
     return new UserError(
       'quota.spent',
       `${this.#priceSentence(amount, job)} and you have ${balance.available} left today. ` +
-        `Your ${balance.allowance} daily credits renew ${describeReset(this.#now(), this.#settings.resetHourUtc)}. ` +
-        `For more, ask ${moderatorHint}.`,
+        `Your ${balance.allowance} daily credits renew ${describeReset(this.#now(), this.#settings.resetHourUtc)}.`,
+      { moderatorRoleId },
     );
   }
 

@@ -7,7 +7,10 @@ export class UserError extends Error {
   constructor(
     /** Stable identifier, e.g. 'option.steps', 'queue.full', 'quota.spent'. */
     readonly identifier: string,
+    /** Plain words, without any chat platform's syntax: src/discord words what needs Discord's (mentions, commands). */
     message: string,
+    /** What src/discord needs to word it (a role id, a count). */
+    readonly values: Readonly<Record<string, string | number | boolean | null>> = {},
   ) {
     super(message);
   }

@@ -221,7 +221,7 @@ describe('refunds', () => {
       kind: 'imagine', guildId: h.discord.guild.id, channelId: h.discord.channel.id, userId: member.id, prompt: 'a lost square',
       steps: 500, guidance: 7, sampler: 'euler-a', width: 128, height: 128, count: 2, seed: 1, model: 'old-model', cost: 2,
     });
-    await context.quota.reserve(job, 2, 'a moderator');
+    await context.quota.reserve(job, 2, null);
     await store.jobs.markRunning(job.id);
     expect(await balance(member)).toMatchObject({ available: DAILY - 2 });
     const bot = await h.restart();

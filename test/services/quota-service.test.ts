@@ -80,7 +80,7 @@ describe('QuotaService prices by mode', () => {
     const quota = new QuotaService(store, { defaultDaily: 10, resetHourUtc: 0, creditMode: 'compute', referenceJob: REFERENCE }, clock.now);
     const job = await store.jobs.create(newJob({ userId: ALICE, guildId: GUILD, count: 4, steps: 150, width: 192, height: 128 }));
     const cost = quota.costOf(job.kind, { n: job.count, steps: job.steps, width: job.width, height: job.height });
-    const err = await quota.reserve(job, cost, 'a moderator').then(() => undefined, (e: unknown) => e);
+    const err = await quota.reserve(job, cost, null).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).message).toMatch(
       /^This job \(4 images, 150 steps, 192x128\) costs 45 credits \(each image is 11\.25x the compute of a default 20-step 128x128 image\) and you have 10 left today\./,

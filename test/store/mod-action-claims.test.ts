@@ -1,5 +1,6 @@
 // Moderator commands apply once per Discord interaction: the claim on the audit log, on SQLite
 // and PostgreSQL, and ModerationService.applyOnce over the real store with the credit services.
+import { userErrorText } from '../../src/discord/user-error-text.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModerationService, type Actor } from '../../src/services/moderation-service.ts';
 import { QuotaService } from '../../src/services/quota-service.ts';
@@ -92,7 +93,10 @@ describe('applyOnce', () => {
       expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
       const refusals = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason] : []));
       expect(refusals.every((e) => e instanceof UserError && e.identifier === 'mod.repeated')).toBe(true);
-      await expect(grant()).rejects.toThrow('This command was already carried out; it is not applied a second time. /mod audit shows it.');
+      const repeated = await grant().then(() => undefined, (e: unknown) => e as UserError);
+      expect(repeated).toMatchObject({ identifier: 'mod.repeated', message: 'This command was already carried out; it is not applied a second time.', values: { pending: false } });
+      // What the moderator reads names the command that shows it.
+      expect(userErrorText(repeated!)).toBe('This command was already carried out; it is not applied a second time. /mod audit shows it.');
       expect((await store.ledger.history(GUILD, ALICE)).map((e) => [e.reason, e.delta])).toEqual([['grant', 5]]);
       expect(await store.modActions.listRecent(GUILD)).toMatchObject([{ action: 'grant-credits', interactionId: INTERACTION, pending: false, details: { credits: 5, note: 'prize' } }]);
       // Another interaction is another command.
