@@ -13,7 +13,8 @@ import { openStore } from '../../src/store/index.ts';
 import { hasImage } from '../support/bot-harness.ts';
 import { registerCommands } from '../support/bot-environment.ts';
 import { fakeWorld, spawnBot, type BotProcess } from '../support/bot-process.ts';
-import { redisRequirement, startRedis, type RedisServer } from '../support/redis.ts';
+import { findOpenssl, redisRequirement, startRedis, type RedisServer } from '../support/redis.ts';
+import { requirement } from '../support/requirements.ts';
 import { repoRoot } from '../support/repo-paths.ts';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
 
@@ -38,12 +39,14 @@ interface World {
   startWorker(name: string, env?: Record<string, string>): Promise<WorkerProcess>;
 }
 
-async function world(extra: Record<string, string> = {}): Promise<World> {
-  const redis = await startRedis({ password: 'test-secret' });
+async function world(extra: Record<string, string> = {}, options: { tls?: boolean } = {}): Promise<World> {
+  const redis = await startRedis({ password: 'test-secret', tls: options.tls });
   const { discord, env, dir } = await fakeWorld();
-  const gatewayEnv: Record<string, string> = { ...env, REDIS_URL: redis.url, REDIS_PREFIX: 'e2e', PREVIEW_INTERVAL_MS: '250', MAX_JOBS_PER_USER: '10', ...extra };
+  // A host trusts its own CA the standard way: NODE_EXTRA_CA_CERTS.
+  const trust: Record<string, string> = redis.caFile ? { NODE_EXTRA_CA_CERTS: redis.caFile } : {};
+  const gatewayEnv: Record<string, string> = { ...env, ...trust, REDIS_URL: redis.url, REDIS_PREFIX: 'e2e', PREVIEW_INTERVAL_MS: '250', MAX_JOBS_PER_USER: '10', ...extra };
   if (extra.MODELS) delete gatewayEnv.MODEL_DIR;
-  const workerEnv = { REDIS_URL: redis.url, REDIS_PREFIX: 'e2e', MODEL_DIR: TINY };
+  const workerEnv = { ...trust, REDIS_URL: redis.url, REDIS_PREFIX: 'e2e', MODEL_DIR: TINY };
   const w: World = {
     discord,
     redis,
@@ -58,7 +61,7 @@ async function world(extra: Record<string, string> = {}): Promise<World> {
       return bot;
     },
     async startWorker(name, env = {}) {
-      const worker = spawnWorker(name, { ...(env.MODELS ? { REDIS_URL: redis.url, REDIS_PREFIX: 'e2e' } : workerEnv), ...env });
+      const worker = spawnWorker(name, { ...(env.MODELS ? { ...trust, REDIS_URL: redis.url, REDIS_PREFIX: 'e2e' } : workerEnv), ...env });
       w.workers.push(worker);
       await worker.ready;
       return worker;
@@ -308,3 +311,21 @@ async function startOrder(w: World, prompts: string[]): Promise<string[]> {
     await store.close();
   }
 }
+
+const needsTls = requirement('openssl', 'OPENSSL', findOpenssl());
+
+describe.skipIf(needs.missing || needsTls.missing)(`a gateway and a worker over TLS ${needs.title}, ${needsTls.title}`, () => {
+  it('serve /imagine through rediss:// with a password, and the password reaches no log', async () => {
+    const w = await world({}, { tls: true });
+    expect(w.redis.url).toMatch(/^rediss:\/\/:test-secret@127\.0\.0\.1:\d+$/);
+    const worker = await w.startWorker('tls-worker');
+    const gateway = await w.startGateway();
+    const cmd = imagine(w, 'a circle sent over TLS');
+    await cmd.waitForOriginal(hasImage, LONG);
+    expect(worker.started.map((s) => s.prompt)).toEqual(['a circle sent over TLS']);
+    gateway.child.kill('SIGTERM');
+    await gateway.exited;
+    for (const p of [gateway.output().stdout, gateway.output().stderr, worker.output()]) expect(p).not.toContain('test-secret');
+    expect(gateway.output().stdout).toContain('Redis rediss://:***@127.0.0.1:');
+  });
+});

@@ -4,7 +4,7 @@
  * findRedis() says why not when it is missing, so suites can skip (and fail under CI).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,8 @@ import { requirement, type Requirement } from './requirements.ts';
 export interface RedisServer {
   readonly url: string;
   readonly port: number;
+  /** With `tls`: the CA that signed the server's certificate (give it to clients as NODE_EXTRA_CA_CERTS). */
+  readonly caFile?: string;
   /** Stops the server as a crash would (SIGKILL), or cleanly. */
   stop(): Promise<void>;
 }
@@ -51,10 +53,38 @@ async function accepting(port: number): Promise<boolean> {
   });
 }
 
-export async function startRedis(options: { password?: string } = {}): Promise<RedisServer> {
+/** Why TLS tests cannot run here (no openssl to make a certificate); undefined when they can. */
+export function findOpenssl(): string | undefined {
+  const probe = spawnSync('openssl', ['version'], { encoding: 'utf8' });
+  return probe.error || probe.status !== 0 ? 'openssl not found; install the openssl package' : undefined;
+}
+
+/** A CA and a certificate for 127.0.0.1 signed by it, made with openssl in `dir`. */
+function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
+  const run = (args: string[]) => {
+    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
+  };
+  writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=imagine-bot test CA']);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1']);
+  run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '1', '-extfile', 'san.ext']);
+  return { ca: path.join(dir, 'ca.pem'), cert: path.join(dir, 'server.pem'), key: path.join(dir, 'server.key') };
+}
+
+/** `tls`: the server speaks TLS only (a rediss:// URL), with a certificate from a throwaway CA. */
+export async function startRedis(options: { password?: string; tls?: boolean } = {}): Promise<RedisServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'redis-test-'));
   const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning'];
+  const args = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning'];
+  let caFile: string | undefined;
+  if (options.tls) {
+    const certs = makeCertificates(dir);
+    caFile = certs.ca;
+    args.push('--port', '0', '--tls-port', String(port), '--tls-cert-file', certs.cert, '--tls-key-file', certs.key, '--tls-ca-cert-file', certs.ca, '--tls-auth-clients', 'no');
+  } else {
+    args.push('--port', String(port));
+  }
   if (options.password) args.push('--requirepass', options.password);
   const child: ChildProcess = spawn(process.env.REDIS_SERVER ?? 'redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -66,8 +96,9 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
   }
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
   return {
-    url: `redis://${auth}127.0.0.1:${port}`,
+    url: `${options.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`,
     port,
+    caFile,
     async stop() {
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
