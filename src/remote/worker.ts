@@ -108,6 +108,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         if (signal?.aborted && signal.reason === SHUTDOWN && token) {
           // Handed back: another worker (or this one, restarted) runs it from the start.
           await job.moveToWait(token);
+          log(`job ${job.data.order.jobId} handed back to the queue`);
           throw new WaitingError();
         }
         if (signal?.aborted) throw new UnrecoverableError('cancelled');

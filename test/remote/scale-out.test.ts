@@ -146,6 +146,25 @@ describe.skipIf(needs.missing)(`a gateway and workers in separate processes ${ne
     expect(gateway.output().stdout).toContain('Redis redis://:***@127.0.0.1:');
   });
 
+  it('a worker stopped (SIGTERM) in a job longer than WORKER_SHUTDOWN_WAIT_MS hands it back; another worker makes it, delivered once', async () => {
+    const w = await world();
+    const first = await w.startWorker('first', { WORKER_SHUTDOWN_WAIT_MS: '300' });
+    const gateway = await w.startGateway();
+    const held = first.hold('handed back', 2);
+    const cmd = imagine(w, 'a handed back square', { steps: 6 });
+    const jobId = await held.reached;
+    const second = await w.startWorker('second');
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toContain('handing it back to the queue');
+    expect(first.output()).toContain(`job ${jobId} handed back to the queue`);
+    await cmd.waitForOriginal(hasImage, LONG);
+    expect(second.started.map((s) => s.jobId)).toEqual([jobId]);
+    gateway.child.kill('SIGTERM');
+    await gateway.exited;
+    await expectDeliveredOnce(w, [jobId]);
+  });
+
   it('the gateway killed mid-job: the worker finishes, and the next gateway start delivers it, and a job still waiting, once each', async () => {
     const w = await world();
     const worker = await w.startWorker('only');

@@ -51,7 +51,11 @@ const worker = await startWorker({
         const hold = holds.find((h) => !h.taken && prompt.includes(h.prompt) && h.step === p.step);
         if (!hold) return;
         hold.taken = true;
-        const released = new Promise<void>((resolve) => releases.set(hold.id, resolve));
+        const released = new Promise<void>((resolve) => {
+          releases.set(hold.id, resolve);
+          // A parked job still hears its signal (a cancel, or the worker handing it back on SIGTERM), as a running engine would at its next step.
+          options.signal?.addEventListener('abort', () => resolve(), { once: true });
+        });
         send({ reached: { id: hold.id, jobId: order.jobId } });
         await released;
       },
