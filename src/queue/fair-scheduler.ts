@@ -15,6 +15,7 @@ import { DurationAverage } from './duration-average.ts';
 import { type Eta, projectEtas } from './eta.ts';
 import { FairOrder, type PredictedOrder } from './fair-order.ts';
 import { JobCancelledError, QueueClosedError } from './queue-errors.ts';
+import { cancelAll, ChangeListeners, checkJobRequest, IdleWaiters, runNow, settleable } from './queue-plumbing.ts';
 import type {
   CancelResult,
   DurationEstimate,
@@ -56,7 +57,6 @@ export class FairScheduler {
   #slots: number;
   readonly #canStart: FairSchedulerOptions['canStart'];
   readonly #now: () => number;
-  readonly #onListenerError: (error: unknown) => void;
   readonly #durations: DurationAverage;
 
   readonly #order = new FairOrder<Job>();
@@ -64,11 +64,10 @@ export class FairScheduler {
   readonly #jobs = new Map<string, Job>();
   /** Jobs holding slots, in start order (Map keeps insertion order). */
   readonly #running = new Map<string, Job>();
-  readonly #listeners = new Set<(snapshot: QueueSnapshot) => void>();
-  #idleWaiters: Array<() => void> = [];
+  readonly #listeners: ChangeListeners;
+  readonly #idle = new IdleWaiters();
   #snapshot: QueueSnapshot | undefined;
   #prediction: PredictedOrder<Job> | undefined;
-  #notifyScheduled = false;
   #dispatching = false;
   #closed = false;
 
@@ -101,7 +100,7 @@ export class FairScheduler {
     this.#slots = slots;
     this.#canStart = canStart;
     this.#now = now;
-    this.#onListenerError = onListenerError;
+    this.#listeners = new ChangeListeners(onListenerError);
     this.#durations = new DurationAverage(durationWindow, initialJobMs);
   }
 
@@ -156,26 +155,12 @@ export class FairScheduler {
    * do not start until `resume()`.
    */
   submit<T>(request: JobRequest<T>): JobTicket<T> {
+    checkJobRequest(request);
     const { id, guildId, userId, run, pool } = request;
-    for (const [name, value] of [
-      ['id', id],
-      ['guildId', guildId],
-      ['userId', userId],
-    ] as const) {
-      if (typeof value !== 'string' || value === '') {
-        throw new TypeError(`Expected \`${name}\` to be a non-empty string, got \`${String(value)}\` (${typeof value})`);
-      }
-    }
-    if (typeof run !== 'function') throw new TypeError(`Expected \`run\` to be a function, got ${typeof run}`);
     if (this.#closed) throw new QueueClosedError();
     if (this.#jobs.has(id)) throw new Error(`Job ${id} is already waiting or running`);
 
-    let resolve!: (value: unknown) => void;
-    let reject!: (error: unknown) => void;
-    const done = new Promise<T>((res, rej) => {
-      resolve = res as (value: unknown) => void;
-      reject = rej;
-    });
+    const { done, resolve, reject } = settleable<T>();
     const job: Job = { id, guildId, userId, pool, submittedAt: this.#now(), run, resolve, reject };
     this.#jobs.set(id, job);
     this.#order.push(job);
@@ -203,7 +188,7 @@ export class FairScheduler {
     this.#forget(job);
     job.reject(new JobCancelledError(id));
     this.#changed();
-    this.#wakeIdleWaiters();
+    this.#idle.wake(this.#jobs.size === 0);
     return 'dequeued';
   }
 
@@ -282,11 +267,7 @@ export class FairScheduler {
    * on a microtask. Returns the function that unsubscribes.
    */
   onChange(listener: (snapshot: QueueSnapshot) => void): () => void {
-    if (typeof listener !== 'function') throw new TypeError(`Expected \`listener\` to be a function, got ${typeof listener}`);
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    return this.#listeners.add(listener);
   }
 
   /**
@@ -294,8 +275,7 @@ export class FairScheduler {
    * so this waits for them too.
    */
   idle(): Promise<void> {
-    if (this.#jobs.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return this.#idle.wait(this.#jobs.size === 0);
   }
 
   /**
@@ -305,12 +285,7 @@ export class FairScheduler {
    */
   close(options: { readonly cancel?: boolean } = {}): Promise<void> {
     this.#closed = true;
-    if (options.cancel) {
-      // Waiting jobs first: aborting a running one could otherwise hand its slot to one of them.
-      const jobs = [...this.#jobs.values()];
-      for (const job of jobs) if (!job.controller) this.cancel(job.id);
-      for (const job of jobs) if (job.controller) this.cancel(job.id);
-    }
+    if (options.cancel) cancelAll(this.#jobs.values(), (id) => this.cancel(id));
     return this.idle();
   }
 
@@ -338,19 +313,7 @@ export class FairScheduler {
     job.startedAt = this.#now();
     this.#running.set(job.id, job);
     this.#changed();
-    // The slot is released only when `run` itself settles (not when its signal aborts): the GPU
-    // is busy until then. `run` starts now, so the caller sees it running; one that throws at once
-    // settles like one that rejects.
-    let running: Promise<unknown>;
-    try {
-      running = Promise.resolve(job.run(controller.signal));
-    } catch (error) {
-      running = Promise.reject(error);
-    }
-    running.then(
-      (value) => this.#settle(job, true, value),
-      (error: unknown) => this.#settle(job, false, error),
-    );
+    runNow(job.run, controller.signal, (ok, outcome) => this.#settle(job, ok, outcome));
   }
 
   #settle(job: Job, ok: boolean, outcome: unknown): void {
@@ -368,7 +331,7 @@ export class FairScheduler {
       if (cancelled) job.reject(job.controller!.signal.reason);
       else if (ok) job.resolve(outcome);
       else job.reject(outcome);
-      this.#wakeIdleWaiters();
+      this.#idle.wake(this.#jobs.size === 0);
     }
   }
 
@@ -391,26 +354,7 @@ export class FairScheduler {
   #changed(): void {
     this.#prediction = undefined;
     this.#snapshot = undefined;
-    if (this.#listeners.size === 0 || this.#notifyScheduled) return;
-    this.#notifyScheduled = true;
-    queueMicrotask(() => {
-      this.#notifyScheduled = false;
-      const snapshot = this.snapshot();
-      for (const listener of [...this.#listeners]) {
-        try {
-          listener(snapshot);
-        } catch (error) {
-          this.#onListenerError(error);
-        }
-      }
-    });
-  }
-
-  #wakeIdleWaiters(): void {
-    if (this.#jobs.size > 0) return;
-    const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
-    for (const wake of waiters) wake();
+    this.#listeners.changed(() => this.snapshot());
   }
 }
 

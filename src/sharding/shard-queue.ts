@@ -10,6 +10,7 @@
  */
 import type { Eta } from '../queue/eta.ts';
 import { JobCancelledError, QueueClosedError, type CancelResult, type JobInfo, type JobRequest, type QueueSnapshot, type RunningJobInfo, type Scheduler, type SchedulerTicket, type WaitingJobInfo } from '../queue/index.ts';
+import { cancelAll, ChangeListeners, checkJobRequest, IdleWaiters, runNow, settleable } from '../queue/queue-plumbing.ts';
 import type { ManagerMessage, ShardMessage, ShardView } from './protocol.ts';
 
 type Outgoing = ShardMessage extends infer M ? (M extends ShardMessage ? Omit<M, 'seq'> : never) : never;
@@ -41,18 +42,18 @@ export class ShardQueue implements Scheduler {
   readonly #o: ShardQueueOptions;
   readonly #now: () => number;
   readonly #jobs = new Map<string, LocalJob>();
-  readonly #listeners = new Set<(snapshot: QueueSnapshot) => void>();
+  readonly #listeners: ChangeListeners;
+  readonly #idle = new IdleWaiters();
   /** Pauses and resumes sent but not yet in a view. */
   #pendingPauses: Array<{ seq: number; guildId: string; paused: boolean }> = [];
   #view: ShardView;
   #seq = 0;
   #closed = false;
-  #notifyScheduled = false;
-  #idleWaiters: Array<() => void> = [];
 
   constructor(options: ShardQueueOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#listeners = new ChangeListeners(options.onListenerError);
     this.#view = { kind: 'view', seen: 0, at: this.#now(), running: [], waiting: [], pausedGuilds: [], waitingTotal: 0 };
   }
 
@@ -76,23 +77,11 @@ export class ShardQueue implements Scheduler {
   }
 
   submit<T>(request: JobRequest<T>): SchedulerTicket<T> {
+    checkJobRequest(request);
     const { id, guildId, userId, pool, run } = request;
-    for (const [name, value] of [
-      ['id', id],
-      ['guildId', guildId],
-      ['userId', userId],
-    ] as const) {
-      if (typeof value !== 'string' || value === '') throw new TypeError(`Expected \`${name}\` to be a non-empty string, got \`${String(value)}\` (${typeof value})`);
-    }
-    if (typeof run !== 'function') throw new TypeError(`Expected \`run\` to be a function, got ${typeof run}`);
     if (this.#closed) throw new QueueClosedError();
     if (this.#jobs.has(id)) throw new Error(`Job ${id} is already waiting or running`);
-    let resolve!: (value: unknown) => void;
-    let reject!: (error: unknown) => void;
-    const done = new Promise<T>((res, rej) => {
-      resolve = res as (value: unknown) => void;
-      reject = rej;
-    });
+    const { done, resolve, reject } = settleable<T>();
     const seq = this.#send({ kind: 'submit', job: { id, guildId, userId, ...(pool === undefined ? {} : { pool }) } });
     this.#jobs.set(id, { id, guildId, userId, pool, submittedAt: this.#now(), seq, run, resolve, reject });
     this.#changed();
@@ -113,7 +102,7 @@ export class ShardQueue implements Scheduler {
     this.#send({ kind: 'cancel', id });
     job.reject(new JobCancelledError(id));
     this.#changed();
-    this.#wakeIdleWaiters();
+    this.#idle.wake(this.#jobs.size === 0);
     return 'dequeued';
   }
 
@@ -150,25 +139,16 @@ export class ShardQueue implements Scheduler {
   }
 
   onChange(listener: (snapshot: QueueSnapshot) => void): () => void {
-    if (typeof listener !== 'function') throw new TypeError(`Expected \`listener\` to be a function, got ${typeof listener}`);
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    return this.#listeners.add(listener);
   }
 
   idle(): Promise<void> {
-    if (this.#jobs.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return this.#idle.wait(this.#jobs.size === 0);
   }
 
   close(options: { readonly cancel?: boolean } = {}): Promise<void> {
     this.#closed = true;
-    if (options.cancel) {
-      const jobs = [...this.#jobs.values()];
-      for (const job of jobs) if (!job.controller) this.cancel(job.id);
-      for (const job of jobs) if (job.controller) this.cancel(job.id);
-    }
+    if (options.cancel) cancelAll(this.#jobs.values(), (id) => this.cancel(id));
     return this.idle();
   }
 
@@ -191,16 +171,7 @@ export class ShardQueue implements Scheduler {
     job.controller = controller;
     job.startedAt = this.#now();
     this.#changed();
-    let run: Promise<unknown>;
-    try {
-      run = Promise.resolve(job.run(controller.signal));
-    } catch (err) {
-      run = Promise.reject(err);
-    }
-    run.then(
-      (value) => this.#settle(job, true, value),
-      (error: unknown) => this.#settle(job, false, error),
-    );
+    runNow(job.run, controller.signal, (ok, outcome) => this.#settle(job, ok, outcome));
   }
 
   #settle(job: LocalJob, ok: boolean, outcome: unknown): void {
@@ -211,7 +182,7 @@ export class ShardQueue implements Scheduler {
     if (cancelled) job.reject(job.controller!.signal.reason);
     else if (ok) job.resolve(outcome);
     else job.reject(outcome);
-    this.#wakeIdleWaiters();
+    this.#idle.wake(this.#jobs.size === 0);
   }
 
   /** `provisional`: also the jobs the manager has not placed yet, after all the others. */
@@ -246,25 +217,6 @@ export class ShardQueue implements Scheduler {
   }
 
   #changed(): void {
-    if (this.#listeners.size === 0 || this.#notifyScheduled) return;
-    this.#notifyScheduled = true;
-    queueMicrotask(() => {
-      this.#notifyScheduled = false;
-      const snapshot = this.#snapshot(false);
-      for (const listener of [...this.#listeners]) {
-        try {
-          listener(snapshot);
-        } catch (error) {
-          (this.#o.onListenerError ?? console.error)(error);
-        }
-      }
-    });
-  }
-
-  #wakeIdleWaiters(): void {
-    if (this.#jobs.size > 0) return;
-    const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
-    for (const wake of waiters) wake();
+    this.#listeners.changed(() => this.#snapshot(false));
   }
 }

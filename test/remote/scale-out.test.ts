@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config/config.ts';
 import type { FakeDiscord, InteractionHandle, UserRecord, GuildRecord } from '../../src/sandbox/discord-server/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import { hasImage } from '../support/bot-harness.ts';
+import { expectDeliveredOnce as expectJobsDeliveredOnce, jobsWithPrompts, releaseInStartOrder as releaseJobsInStartOrder } from '../support/exactly-once.ts';
 import { registerCommands } from '../support/bot-environment.ts';
 import { fakeWorld, spawnBot, type BotProcess } from '../support/bot-process.ts';
 import { findOpenssl, redisRequirement, startRedis, type RedisServer } from '../support/redis.ts';
@@ -89,16 +90,11 @@ function imagine(w: World, prompt: string, options: { user?: UserRecord; guild?:
   });
 }
 
-/** Exactly once: each job's picture shows in one message, and it is charged its images once. */
+/** Exactly once, judged from the gateway's database and every message of the server. */
 async function expectDeliveredOnce(w: World, jobIds: number[]): Promise<void> {
   const store = await openStore(loadConfig(w.gatewayEnv).databaseUrl);
   try {
-    for (const id of jobIds) {
-      const job = await store.jobs.get(id);
-      const shown = w.discord.messages().filter((m) => m.attachments.some((a) => a.filename === `job-${id}.png`)).length;
-      const charged = -(await store.ledger.entriesForJob(id)).reduce((s, e) => s + e.delta, 0);
-      expect({ id, status: job?.status, shown, charged }).toEqual({ id, status: 'done', shown: 1, charged: job!.count });
-    }
+    await expectJobsDeliveredOnce(store, w.discord.messages(), jobIds);
   } finally {
     await store.close();
   }
@@ -274,46 +270,13 @@ describe.skipIf(needs.missing)(`a gateway and workers in separate processes ${ne
   });
 });
 
-/**
- * Every job parks at its first step; the test lets the one that started first go on, then waits
- * until the freed worker has taken the next job before letting the next oldest go. So jobs finish
- * in the order they started (what the queue's predicted order assumes), on any machine, and the
- * start order shows the fair rules alone.
- */
 async function releaseInStartOrder(w: World, workers: WorkerProcess[], prompts: string[]): Promise<void> {
-  const holds = new Map(prompts.map((p) => [p, workers.map((wk) => wk.hold(p, 1))]));
-  const reached = new Set<string>();
-  for (const [p, hs] of holds) for (const h of hs) void h.reached.then(() => reached.add(p), () => undefined);
-  await Promise.all(workers.map((wk) => wk.ready));
-  const released = new Set<string>();
   const store = await openStore(loadConfig(w.gatewayEnv).databaseUrl);
   try {
-    while (released.size < prompts.length) {
-      const next = await w.discord.waitFor(async () => {
-        const parked = (await jobsOf(store, prompts)).filter((j) => reached.has(j.prompt) && !released.has(j.prompt) && j.startedAt);
-        const notStarted = prompts.length - released.size - parked.length;
-        // Every worker busy, or nothing left to start: the oldest parked job is the one to finish.
-        if (parked.length === workers.length || (notStarted === 0 && parked.length > 0)) {
-          return parked.sort((a, b) => a.startedAt!.getTime() - b.startedAt!.getTime() || a.id - b.id)[0].prompt;
-        }
-        return undefined;
-      }, LONG);
-      released.add(next);
-      for (const h of holds.get(next)!) h.release();
-    }
+    await releaseJobsInStartOrder(w.discord, store, workers, prompts);
   } finally {
     await store.close();
   }
-}
-
-async function jobsOf(store: Awaited<ReturnType<typeof openStore>>, prompts: string[]) {
-  const rows = [];
-  for (let id = 1; id < 1000; id++) {
-    const job = await store.jobs.get(id);
-    if (!job) break;
-    if (prompts.includes(job.prompt)) rows.push(job);
-  }
-  return rows;
 }
 
 /** Prompts in the order their jobs started (released to a worker), from the gateway's database. */
@@ -322,7 +285,7 @@ async function startOrder(w: World, prompts: string[]): Promise<string[]> {
   try {
     // Recorded done once Discord has the post, a moment after the picture shows.
     const rows = await w.discord.waitFor(async () => {
-      const found = await jobsOf(store, prompts);
+      const found = await jobsWithPrompts(store, prompts);
       return found.length === prompts.length && found.every((r) => r.status === 'done') ? found : undefined;
     }, LONG);
     return rows.sort((a, b) => a.startedAt!.getTime() - b.startedAt!.getTime() || a.id - b.id).map((r) => r.prompt);

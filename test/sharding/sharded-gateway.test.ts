@@ -5,6 +5,7 @@
  * routing each guild to its shard's connection. One fair queue serves both shards; a shard
  * SIGKILLed mid-job comes back and loses nothing.
  */
+import { expectDeliveredOnce, jobsWithPrompts, releaseInStartOrder } from '../support/exactly-once.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -163,10 +164,10 @@ describe.skipIf(missing)(`a sharded gateway (SHARDS=2) ${needsRedis.title}, ${ne
       await releaseInStartOrder(w.discord, store, [one], prompts);
       for (const cmd of handles) await cmd.waitForOriginal(hasImage, LONG);
       // Marked done once Discord has the post: a moment after the picture shows.
-      await w.discord.waitFor(async () => (await jobsOf(store, prompts)).every((r) => r.status === 'done'), LONG);
-      const rows = await jobsOf(store, prompts);
+      await w.discord.waitFor(async () => (await jobsWithPrompts(store, prompts)).every((r) => r.status === 'done'), LONG);
+      const rows = await jobsWithPrompts(store, prompts);
       expect(rows.sort((x, y) => x.startedAt!.getTime() - y.startedAt!.getTime() || x.id - y.id).map((r) => r.prompt)).toEqual(['a one', 'b one', 'a two', 'b two', 'a three']);
-      await expectDeliveredOnce(w.discord, store, [w.a, w.b], rows.map((r) => r.id));
+      await expectDeliveredOnce(store, [w.a, w.b].flatMap((g) => w.discord.messages(w.discord.defaultChannel(g))), rows.map((r) => r.id));
     } finally {
       await store.close();
     }
@@ -204,7 +205,7 @@ describe.skipIf(missing)(`a sharded gateway (SHARDS=2) ${needsRedis.title}, ${ne
     const store = await openStore(w.env.DATABASE_URL);
     try {
       await w.discord.waitFor(async () => (await Promise.all([runningId, runningId + 1].map((id) => store.jobs.get(id)))).every((j) => j?.status === 'done'), LONG);
-      await expectDeliveredOnce(w.discord, store, [w.b], [runningId, runningId + 1]);
+      await expectDeliveredOnce(store, w.discord.messages(w.discord.defaultChannel(w.b)), [runningId, runningId + 1]);
     } finally {
       await store.close();
     }
@@ -242,7 +243,7 @@ describe.skipIf(missing)(`a sharded gateway (SHARDS=2) ${needsRedis.title}, ${ne
     const store = await openStore(w.env.DATABASE_URL);
     try {
       await w.discord.waitFor(async () => (await Promise.all([runningId, runningId + 1].map((id) => store.jobs.get(id)))).every((j) => j?.status === 'done'), LONG);
-      await expectDeliveredOnce(w.discord, store, [w.a, w.b], [runningId, runningId + 1]);
+      await expectDeliveredOnce(store, [w.a, w.b].flatMap((g) => w.discord.messages(w.discord.defaultChannel(g))), [runningId, runningId + 1]);
     } finally {
       await store.close();
     }
@@ -275,49 +276,4 @@ function imagine(discord: FakeDiscord, prompt: string, user: UserRecord, guild: 
 function lastLine(bot: BotProcess, prefix: string): string | undefined {
   const line = bot.output().stderr.split('\n').filter((l) => l.startsWith(prefix)).at(-1);
   return line?.slice(prefix.length).trim();
-}
-
-/** Exactly once: each job's picture shows in one message, and it is charged its images once. */
-async function expectDeliveredOnce(discord: FakeDiscord, store: Store, guilds: GuildRecord[], jobIds: number[]): Promise<void> {
-  for (const id of jobIds) {
-    const job = await store.jobs.get(id);
-    const shown = guilds.flatMap((g) => discord.messages(discord.defaultChannel(g))).filter((m) => m.attachments.some((a) => a.filename === `job-${id}.png`)).length;
-    const charged = -(await store.ledger.entriesForJob(id)).reduce((s, e) => s + e.delta, 0);
-    expect({ id, status: job?.status, shown, charged }).toEqual({ id, status: 'done', shown: 1, charged: job!.count });
-  }
-}
-
-async function jobsOf(store: Store, prompts: string[]) {
-  const rows = [];
-  for (let id = 1; id < 1000; id++) {
-    const job = await store.jobs.get(id);
-    if (!job) break;
-    if (prompts.includes(job.prompt)) rows.push(job);
-  }
-  return rows;
-}
-
-/**
- * Every job parks at its first step; the oldest parked job goes on once every worker is busy or
- * nothing else is left to start, so jobs finish in the order they started (what the queue's
- * predicted order assumes), on any machine. As test/remote/scale-out.test.ts does.
- */
-async function releaseInStartOrder(discord: FakeDiscord, store: Store, workers: WorkerProcess[], prompts: string[]): Promise<void> {
-  const holds = new Map(prompts.map((p) => [p, workers.map((wk) => wk.hold(p, 1))]));
-  const reached = new Set<string>();
-  for (const [p, hs] of holds) for (const h of hs) void h.reached.then(() => reached.add(p), () => undefined);
-  await Promise.all(workers.map((wk) => wk.ready));
-  const released = new Set<string>();
-  while (released.size < prompts.length) {
-    const next = await discord.waitFor(async () => {
-      const parked = (await jobsOf(store, prompts)).filter((j) => reached.has(j.prompt) && !released.has(j.prompt) && j.startedAt);
-      const notStarted = prompts.length - released.size - parked.length;
-      if (parked.length === workers.length || (notStarted === 0 && parked.length > 0)) {
-        return parked.sort((x, y) => x.startedAt!.getTime() - y.startedAt!.getTime() || x.id - y.id)[0].prompt;
-      }
-      return undefined;
-    }, LONG);
-    released.add(next);
-    for (const h of holds.get(next)!) h.release();
-  }
 }
