@@ -6,7 +6,7 @@ import { Events, type Client } from 'discord.js';
 import { once } from 'node:events';
 import path from 'node:path';
 import type { Config } from './config/config.ts';
-import { DiffusionPipeline } from './diffusion/pipeline.ts';
+import type { DiffusionPipeline } from './diffusion/pipeline.ts';
 import type { BotContext } from './discord/bot-context.ts';
 import { createDiscordClient } from './discord/discord-client.ts';
 import { registerEventHandlers } from './discord/event-handlers.ts';
@@ -19,7 +19,7 @@ import { UserError } from './services/user-error.ts';
 import { ImageRetention } from './services/image-retention.ts';
 import { JobService } from './services/job-service.ts';
 import { uploadPng } from './services/upload-source.ts';
-import { ModelRegistry, releaseSessions } from './services/model-registry.ts';
+import { configuredRegistry, folderLoader, releaseSessions, type ModelRegistry } from './services/model-registry.ts';
 import { ModerationService } from './services/moderation-service.ts';
 import { MemberSettingsService } from './services/member-settings.ts';
 import { QuotaService } from './services/quota-service.ts';
@@ -84,19 +84,19 @@ export async function startBot(config: Config, opts: StartOptions = {}): Promise
 
 async function startLocked(config: Config, opts: StartOptions, log: NonNullable<StartOptions['log']>, lock: InstanceLock): Promise<RunningBot> {
   const given = opts.pipeline;
-  const models = new ModelRegistry({
-    models: config.models.list,
-    defaultName: config.models.defaultName,
-    maxLoaded: config.models.maxLoaded,
+  const loadFolder = folderLoader(config.model, log);
+  const models = configuredRegistry({
+    models: config.models,
+    runtime: config.model,
+    log,
     load: (entry) =>
       // A gateway never loads a model: it plans with what its workers announced.
       config.redis
         ? Promise.reject(new UserError('model.no-worker', `no worker serving the model "${entry.name}" has started yet, so its jobs cannot be planned; nothing was queued or charged`))
         : given && path.resolve(entry.dir) === path.resolve(given.info.dir)
           ? Promise.resolve(given)
-          : DiffusionPipeline.load(entry.dir, { provider: config.model.provider, deviceId: config.model.deviceId, threads: config.model.threads, maxBatch: config.model.maxBatch, warn: (m) => log(m) }),
+          : loadFolder(entry),
     unload: (_entry, pipeline) => (pipeline === given ? Promise.resolve() : releaseSessions(pipeline)),
-    log,
   });
   const gateway = config.redis ? await startGateway(config, { models, log, pollMs: opts.workerPollMs }) : undefined;
   try {

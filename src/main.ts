@@ -6,7 +6,8 @@
 import { fileURLToPath } from 'node:url';
 import dotenv from 'dotenv';
 import { startBot } from './app.ts';
-import { ConfigError, loadConfig, redactUrl, type Config } from './config/config.ts';
+import { ConfigError, loadConfig, redisSecrets, type Config } from './config/config.ts';
+import { redactUrl } from './text/redact-url.ts';
 import { installProcessPolicy } from './process-policy.ts';
 import { startShards } from './sharding/sharding-manager.ts';
 
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
     log: (message) => console.error(`[${name}] ${message}`),
     exit: (code) => process.exit(code),
     // The Redis URL may carry a password (a gateway's REDIS_URL).
-    secrets: [config.discord.token, ...(config.redis ? [config.redis.url, new URL(config.redis.url).password] : [])].filter(Boolean),
+    secrets: [config.discord.token, ...(config.redis ? redisSecrets(config.redis.url) : [])],
   });
   // A shard without its manager would hold its servers' jobs with nobody to start them.
   if (shard) {

@@ -4,12 +4,12 @@
  * (or is handed back after WORKER_SHUTDOWN_WAIT_MS), then it exits.
  */
 import dotenv from 'dotenv';
-import { ConfigError, redactUrl } from './config/config.ts';
+import { ConfigError, redisSecrets } from './config/config.ts';
+import { redactUrl } from './text/redact-url.ts';
 import { loadWorkerConfig } from './config/worker-config.ts';
-import { DiffusionPipeline } from './diffusion/pipeline.ts';
 import { installProcessPolicy } from './process-policy.ts';
 import { startWorker } from './remote/worker.ts';
-import { ModelRegistry } from './services/model-registry.ts';
+import { configuredRegistry } from './services/model-registry.ts';
 
 dotenv.config({ quiet: true });
 
@@ -27,16 +27,10 @@ async function main(): Promise<void> {
     log: (m) => log(m),
     exit: (code) => process.exit(code),
     // The Redis URL may carry a password.
-    secrets: [config.redis.url, new URL(config.redis.url).password].filter(Boolean),
+    secrets: redisSecrets(config.redis.url),
     stopTimeoutMs: config.shutdownWaitMs + 10_000,
   });
-  const models = new ModelRegistry({
-    models: config.models.list,
-    defaultName: config.models.defaultName,
-    maxLoaded: config.models.maxLoaded,
-    load: (entry) => DiffusionPipeline.load(entry.dir, { provider: config.model.provider, deviceId: config.model.deviceId, threads: config.model.threads, maxBatch: config.model.maxBatch, warn: (m) => log(m) }),
-    log,
-  });
+  const models = configuredRegistry({ models: config.models, runtime: config.model, log });
   console.log(`worker ${config.name}: models ${models.names.join(', ')} on ${config.model.provider}${config.model.provider === 'cuda' ? ` device ${config.model.deviceId}` : ''}, Redis ${redactUrl(config.redis.url)}`);
   const worker = await startWorker({
     redisUrl: config.redis.url,

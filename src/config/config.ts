@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { redactUrl } from '../text/redact-url.ts';
 
 export interface Config {
   discord: {
@@ -133,7 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   const databaseUrl = str('DATABASE_URL', 'file:./data/bot.db');
   if (!/^(file:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
-    problems.push(`DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL), got "${databaseUrl.replace(/\/\/[^@]*@/, '//***@')}"`);
+    problems.push(`DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL), got "${redactUrl(databaseUrl)}"`);
   }
   const provider = str('ORT_PROVIDER', 'cpu');
   if (provider !== 'cpu' && provider !== 'cuda') problems.push(`ORT_PROVIDER must be cpu or cuda, got "${provider}"`);
@@ -308,9 +309,9 @@ function modelNameOf(dir: string): string {
   return path.basename(dir);
 }
 
-/** A URL with its password hidden, for messages and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, (_m, auth: string) => `//${auth.includes(':') ? `${auth.slice(0, auth.indexOf(':'))}:***` : '***'}@`);
+/** What must never reach a log for a Redis URL: the URL itself and its password. */
+export function redisSecrets(url: string): string[] {
+  return [url, new URL(url).password].filter(Boolean);
 }
 
 function deepFreeze<T extends object>(o: T): T {

@@ -5,10 +5,10 @@
  * with a GPU).
  */
 import type { Config } from '../config/config.ts';
-import { DiffusionPipeline, type ModelInfo } from '../diffusion/pipeline.ts';
+import type { ModelInfo } from '../diffusion/pipeline.ts';
 import type { FairScheduler } from '../queue/index.ts';
 import type { InferenceStatus } from '../services/inference.ts';
-import { ModelRegistry } from '../services/model-registry.ts';
+import { configuredRegistry, type ModelRegistry } from '../services/model-registry.ts';
 import { jobIdOfRemote } from './protocol.ts';
 import { RemoteInference } from './remote-inference.ts';
 import { startWorker, type RunningWorker } from './worker.ts';
@@ -60,13 +60,7 @@ export async function startGateway(config: Config, options: GatewayOptions): Pro
   try {
     if (config.queue.slots > 0) {
       // This box has a GPU too: its own workers load the models for real.
-      const local = new ModelRegistry({
-        models: config.models.list,
-        defaultName: config.models.defaultName,
-        maxLoaded: config.models.maxLoaded,
-        load: (entry) => DiffusionPipeline.load(entry.dir, { provider: config.model.provider, deviceId: config.model.deviceId, threads: config.model.threads, maxBatch: config.model.maxBatch, warn: (m) => log(m) }),
-        log,
-      });
+      const local = configuredRegistry({ models: config.models, runtime: config.model, log });
       for (let i = 0; i < config.queue.slots; i++) {
         own.push(await startWorker({ redisUrl: redis.url, prefix: redis.prefix, name: `gateway-${process.pid}-${i + 1}`, models: local, provider: config.model.provider, log }));
       }

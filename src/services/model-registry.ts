@@ -5,7 +5,7 @@
  * every loaded model is held, a load waits for a lease to end rather than exceed the limit.
  * The engine (src/diffusion/) knows nothing of this: it is given a loaded pipeline.
  */
-import type { DiffusionPipeline, ModelInfo } from '../diffusion/pipeline.ts';
+import { DiffusionPipeline, type LoadOptions, type ModelInfo } from '../diffusion/pipeline.ts';
 import { resolveRequest } from '../diffusion/resolve-request.ts';
 import type { GenerateRequest, ResolvedRequest } from '../diffusion/types.ts';
 import { UserError } from './user-error.ts';
@@ -60,6 +60,34 @@ interface Slot {
 /** Releases every onnxruntime session of a pipeline: their native memory goes with them. */
 export async function releaseSessions(pipeline: DiffusionPipeline): Promise<void> {
   for (const session of Object.values(pipeline.sessions)) await session?.release();
+}
+
+/** The models a process offers and how it runs them, as the configuration says (MODELS, ORT_*). */
+export interface ConfiguredModels {
+  models: { list: readonly ModelEntry[]; defaultName: string; maxLoaded: number };
+  runtime: Pick<LoadOptions, 'provider' | 'deviceId' | 'threads' | 'maxBatch'>;
+  log: (message: string, err?: unknown) => void;
+  /** In place of loading a folder with `runtime` (a gateway, which loads nothing; tests). */
+  load?: ModelRegistryOptions['load'];
+  unload?: ModelRegistryOptions['unload'];
+}
+
+/** Loads a model folder with the configured runtime. */
+export function folderLoader(runtime: ConfiguredModels['runtime'], log: ConfiguredModels['log']): ModelRegistryOptions['load'] {
+  const { provider, deviceId, threads, maxBatch } = runtime;
+  return (entry) => DiffusionPipeline.load(entry.dir, { provider, deviceId, threads, maxBatch, warn: (m) => log(m) });
+}
+
+/** The registry of the configured models, each loaded with the configured runtime on first use. */
+export function configuredRegistry(c: ConfiguredModels): ModelRegistry {
+  return new ModelRegistry({
+    models: c.models.list,
+    defaultName: c.models.defaultName,
+    maxLoaded: c.models.maxLoaded,
+    load: c.load ?? folderLoader(c.runtime, c.log),
+    unload: c.unload,
+    log: c.log,
+  });
 }
 
 export class ModelRegistry {

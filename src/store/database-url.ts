@@ -1,4 +1,5 @@
 // Which database a DATABASE_URL names: an SQLite file (the default) or a PostgreSQL server.
+import { redactUrl } from '../text/redact-url.ts';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
@@ -37,6 +38,4 @@ export async function ensureSqliteFolder(target: DatabaseTarget): Promise<void> 
 }
 
 // Database URLs carry passwords; error messages and logs must not.
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
-}
+export { redactUrl };

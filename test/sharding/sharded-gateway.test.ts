@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDiscord, type GuildRecord, type InteractionHandle, type UserRecord } from '../../src/sandbox/discord-server/index.ts';
-import { openStore, type Store } from '../../src/store/index.ts';
+import { openStore } from '../../src/store/index.ts';
 import { hasImage } from '../support/bot-harness.ts';
 import { botEnvironment, registerCommands } from '../support/bot-environment.ts';
 import { spawnBot, type BotProcess } from '../support/bot-process.ts';

@@ -5,9 +5,8 @@
  * not a race with the model's speed).
  */
 import { loadWorkerConfig } from '../../src/config/worker-config.ts';
-import { DiffusionPipeline } from '../../src/diffusion/pipeline.ts';
 import { startWorker } from '../../src/remote/worker.ts';
-import { ModelRegistry } from '../../src/services/model-registry.ts';
+import { configuredRegistry } from '../../src/services/model-registry.ts';
 import { runWorkOrder } from '../../src/services/work-runner.ts';
 
 export type ToWorker = { hold: { id: number; prompt: string; step: number } } | { release: number };
@@ -27,12 +26,8 @@ process.on('message', (m: ToWorker) => {
 
 const config = loadWorkerConfig(process.env);
 const log = (message: string, err?: unknown) => console.error(`[worker ${config.name}] ${message}`, err instanceof Error ? err.message : (err ?? ''));
-const models = new ModelRegistry({
-  models: config.models.list,
-  defaultName: config.models.defaultName,
-  load: (entry) => DiffusionPipeline.load(entry.dir, { threads: config.model.threads }),
-  log,
-});
+// As npm run worker configures its models: the test worker differs only in its hand on the engine.
+const models = configuredRegistry({ models: config.models, runtime: config.model, log });
 const worker = await startWorker({
   redisUrl: config.redis.url,
   prefix: config.redis.prefix,
