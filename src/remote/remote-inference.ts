@@ -47,8 +47,8 @@ export class RemoteInference implements Inference {
 
   constructor(options: RemoteInferenceOptions) {
     this.#o = options;
-    this.#log = options.log ?? (() => undefined);
-    this.#redis = connectRedis(options.redisUrl, 'gateway');
+    this.#log = options.log ?? ((m, e) => console.error(m, e ?? ''));
+    this.#redis = connectRedis(options.redisUrl, 'gateway', { log: this.#log });
   }
 
   async run(order: WorkOrder, options: InferenceOptions): Promise<InferenceResult> {
@@ -159,7 +159,7 @@ export class RemoteInference implements Inference {
   #eventsOf(model: string): Promise<QueueEvents> {
     let events = this.#events.get(model);
     if (!events) {
-      const made = new QueueEvents(queueName(model), { connection: connectRedis(this.#o.redisUrl, `gateway events ${model}`), prefix: this.#o.prefix });
+      const made = new QueueEvents(queueName(model), { connection: connectRedis(this.#o.redisUrl, `gateway events ${model}`, { log: this.#log }), prefix: this.#o.prefix });
       made.on('error', (err) => this.#log(`queue events ${model}: ${err.message}`));
       made.on('progress', ({ jobId, data }) => this.#waiters.get(jobId)?.onProgress(data as RemoteProgress));
       made.on('completed', ({ jobId, returnvalue }) => this.#waiters.get(jobId)?.resolve(returnvalue as unknown as RemoteReturn));

@@ -25,10 +25,11 @@ export class WorkerDirectory {
   #workers: WorkerBeat[] = [];
   #timer: NodeJS.Timeout | undefined;
   #signature = '';
+  #matchedCache: { workers: readonly WorkerBeat[]; running: readonly JobInfo[]; size: number } | undefined;
 
   constructor(options: WorkerDirectoryOptions) {
     this.#o = options;
-    this.#redis = connectRedis(options.redisUrl, 'gateway workers');
+    this.#redis = connectRedis(options.redisUrl, 'gateway workers', { log: options.log });
   }
 
   /** Reads the workers now and then every `pollMs`. */
@@ -75,8 +76,20 @@ export class WorkerDirectory {
   canStart = (job: JobInfo, running: readonly JobInfo[]): boolean => {
     const workers = this.#workers;
     if (!workers.some((w) => job.pool === undefined || w.models.includes(job.pool))) return false;
-    return matching(workers, [...running, job]) > matching(workers, running);
+    return matching(workers, [...running, job]) > this.#matched(workers, running);
   };
+
+  /**
+   * The scheduler asks about every candidate of one pick with the same `running` list: its
+   * matching is computed once per list (and per set of workers), not once per candidate.
+   */
+  #matched(workers: readonly WorkerBeat[], running: readonly JobInfo[]): number {
+    const cached = this.#matchedCache;
+    if (cached?.workers === workers && cached.running === running) return cached.size;
+    const size = matching(workers, running);
+    this.#matchedCache = { workers, running, size };
+    return size;
+  }
 
   async stop(): Promise<void> {
     clearInterval(this.#timer);

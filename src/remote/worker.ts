@@ -47,8 +47,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const serve = [...(options.serve ?? models.names)];
   const lockMs = options.lockMs ?? 30_000;
   const runOrder = options.runOrder ?? runWorkOrder;
-  const redis = connectRedis(options.redisUrl, `worker ${name}`);
-  const subscriber = connectRedis(options.redisUrl, `worker ${name} cancels`, { subscriber: true });
+  const redis = connectRedis(options.redisUrl, `worker ${name}`, { log });
+  const subscriber = connectRedis(options.redisUrl, `worker ${name} cancels`, { subscriber: true, log });
   const beatKey = keys.worker(prefix, name);
   const startedAt = Date.now();
   let running: string | null = null;
@@ -153,7 +153,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   for (const model of serve) {
     const worker = new Worker<RemoteJobData, RemoteReturn>(queueName(model), processJob, {
-      connection: connectRedis(options.redisUrl, `worker ${name} ${model}`),
+      connection: connectRedis(options.redisUrl, `worker ${name} ${model}`, { log }),
       prefix,
       name,
       concurrency: 1,
